@@ -175,6 +175,9 @@ pub enum Rule {
     },
     /// A target duration written as a decimal instead of an integer.
     DecimalTargetDuration,
+    /// A live MPD whose segments depend on the wall clock, parsed without one
+    /// ([`ParseOptions::now`](crate::ParseOptions::now)) nor a `publishTime`.
+    NeedsClock,
 }
 
 impl fmt::Display for Rule {
@@ -235,6 +238,9 @@ impl fmt::Display for Rule {
             Self::StrayUri => f.write_str("URI line without #EXT-X-STREAM-INF"),
             Self::UnresolvedVariable { name } => {
                 write!(f, "variable {name} has no value in this context")
+            }
+            Self::NeedsClock => {
+                f.write_str("live segments depend on the wall clock and none was given")
             }
             Self::DecimalTargetDuration => {
                 f.write_str("#EXT-X-TARGETDURATION is not a decimal integer")

@@ -57,7 +57,7 @@
 #![warn(missing_docs)]
 
 // pub mod cmaf;
-// pub mod dash;
+pub mod dash;
 mod error;
 pub mod hls;
 mod model;
@@ -77,7 +77,7 @@ pub use units::{Bitrate, ByteCount, ByteRange, Timestamp, WallClock};
 /// root element.
 pub fn parse(input: &[u8], opts: &ParseOptions) -> Result<Presentation, ManifestError> {
     match sniff(input) {
-        Some(ManifestFormat::Dash) => Err(ManifestError::UnknownFormat),
+        Some(ManifestFormat::Dash) => dash::parse(input, opts),
         Some(_) => hls::parse(input, opts),
         None if input.iter().all(u8::is_ascii_whitespace) => Err(ManifestError::Empty),
         None if opts.strictness == Strictness::Permissive => hls::parse(input, opts),

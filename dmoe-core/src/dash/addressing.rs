@@ -1,0 +1,703 @@
+//! DASH segment addressing: SegmentTemplate (`$Number$`, `$Time$`, `$Bandwidth$`,
+//! `$RepresentationID$`, `%0Nd` widths), SegmentTimeline (with `r=-1`), SegmentList and
+//! SegmentBase, inherited across Period, AdaptationSet and Representation.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::xml::El;
+use crate::error::{Limit, ManifestError, Rule, ValueProblem};
+use crate::model::{IndexRange, InitSection, Segment};
+use crate::options::Diagnostics;
+use crate::text::{line_of, parse_u64};
+use crate::units::ByteRange;
+use crate::uri::Resolver;
+
+/// Which element addresses the segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Template,
+    List,
+    Base,
+}
+
+/// Segment information merged down the hierarchy.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SegInfo<'d> {
+    pub(crate) kind: Option<Kind>,
+    timescale: Option<u64>,
+    duration: Option<u64>,
+    start_number: Option<u64>,
+    end_number: Option<u64>,
+    pto: Option<u64>,
+    media: Option<&'d str>,
+    initialization: Option<&'d str>,
+    init_range: Option<ByteRange>,
+    index_range: Option<ByteRange>,
+    timeline: Option<El<'d>>,
+    list: Option<El<'d>>,
+    pub(crate) ato: Option<f64>,
+    pub(crate) atc_false: bool,
+}
+
+/// A `start-end` (inclusive) byte range.
+pub(crate) fn parse_range(s: &str) -> Result<ByteRange, ValueProblem> {
+    let (a, b) = s.trim().split_once('-').ok_or(ValueProblem::NotAByteRange)?;
+    let start = parse_u64(a.trim()).map_err(|_| ValueProblem::NotAByteRange)?;
+    let end = parse_u64(b.trim()).map_err(|_| ValueProblem::NotAByteRange)?;
+    if end < start {
+        return Err(ValueProblem::NotAByteRange);
+    }
+    Ok(ByteRange {
+        start,
+        length: end - start + 1,
+    })
+}
+
+/// Context for reporting problems with lines.
+pub(crate) struct Report<'a> {
+    pub(crate) diag: &'a mut Diagnostics,
+    pub(crate) input: &'a str,
+}
+
+impl Report<'_> {
+    pub(crate) fn line(&self, el: El<'_>) -> u32 {
+        line_of(self.input.as_bytes(), el.offset())
+    }
+
+    pub(crate) fn violation(&mut self, el: El<'_>, rule: Rule) -> Result<(), ManifestError> {
+        let line = self.line(el);
+        self.diag.violation(line, rule)
+    }
+
+    pub(crate) fn tolerated(&mut self, el: El<'_>, rule: Rule) -> Result<(), ManifestError> {
+        let line = self.line(el);
+        self.diag.tolerated(line, rule)
+    }
+
+    /// An unsigned integer attribute; invalid values are violations.
+    pub(crate) fn uint(
+        &mut self,
+        el: El<'_>,
+        tag: &'static str,
+        attribute: &'static str,
+    ) -> Result<Option<u64>, ManifestError> {
+        match el.attr(attribute) {
+            None => Ok(None),
+            Some(v) => match parse_u64(v.trim()) {
+                Ok(n) => Ok(Some(n)),
+                Err(problem) => {
+                    self.violation(
+                        el,
+                        Rule::InvalidValue {
+                            tag,
+                            attribute: Some(attribute),
+                            problem,
+                        },
+                    )?;
+                    Ok(None)
+                }
+            },
+        }
+    }
+}
+
+impl<'d> SegInfo<'d> {
+    /// Merge the segment element (if any) of `parent_el` over `self`.
+    pub(crate) fn descend(&self, el: El<'d>, rep: &mut Report<'_>) -> Result<Self, ManifestError> {
+        let mut info = self.clone();
+        for c in el.children() {
+            let (kind, tag) = match c.name() {
+                "SegmentTemplate" => (Kind::Template, "SegmentTemplate"),
+                "SegmentList" => (Kind::List, "SegmentList"),
+                "SegmentBase" => (Kind::Base, "SegmentBase"),
+                _ => continue,
+            };
+            info.kind = Some(kind);
+            if let Some(v) = rep.uint(c, tag, "timescale")? {
+                if v == 0 {
+                    rep.violation(
+                        c,
+                        Rule::InvalidValue {
+                            tag,
+                            attribute: Some("timescale"),
+                            problem: ValueProblem::OutOfRange,
+                        },
+                    )?;
+                } else {
+                    info.timescale = Some(v);
+                }
+            }
+            if let Some(v) = rep.uint(c, tag, "duration")? {
+                info.duration = Some(v);
+            }
+            if let Some(v) = rep.uint(c, tag, "startNumber")? {
+                info.start_number = Some(v);
+            }
+            if let Some(v) = rep.uint(c, tag, "endNumber")? {
+                info.end_number = Some(v);
+            }
+            if let Some(v) = c.attr("presentationTimeOffset") {
+                match parse_u64(v.trim()) {
+                    Ok(n) => info.pto = Some(n),
+                    Err(problem) => {
+                        // dash.js plays a negative offset as zero; the schema says unsignedLong.
+                        rep.violation(
+                            c,
+                            Rule::InvalidValue {
+                                tag,
+                                attribute: Some("presentationTimeOffset"),
+                                problem,
+                            },
+                        )?;
+                        info.pto = Some(0);
+                    }
+                }
+            }
+            if let Some(v) = c.attr("availabilityTimeOffset") {
+                if let Ok(x) = crate::text::parse_xs_double(v) {
+                    info.ato = Some(x);
+                }
+            }
+            if c.attr("availabilityTimeComplete") == Some("false") {
+                info.atc_false = true;
+            }
+            if kind == Kind::Template {
+                if let Some(m) = c.attr("media") {
+                    info.media = Some(m);
+                }
+                if let Some(i) = c.attr("initialization") {
+                    info.initialization = Some(i);
+                    info.init_range = None;
+                }
+            }
+            if let Some(r) = c.attr("indexRange") {
+                match parse_range(r) {
+                    Ok(r) => info.index_range = Some(r),
+                    Err(problem) => rep.violation(
+                        c,
+                        Rule::InvalidValue {
+                            tag,
+                            attribute: Some("indexRange"),
+                            problem,
+                        },
+                    )?,
+                }
+            }
+            if let Some(init) = c.child("Initialization") {
+                info.initialization = init.attr("sourceURL").or(Some(""));
+                info.init_range = None;
+                if let Some(r) = init.attr("range") {
+                    match parse_range(r) {
+                        Ok(r) => info.init_range = Some(r),
+                        Err(problem) => rep.violation(
+                            init,
+                            Rule::InvalidValue {
+                                tag: "Initialization",
+                                attribute: Some("range"),
+                                problem,
+                            },
+                        )?,
+                    }
+                }
+            }
+            if let Some(t) = c.child("SegmentTimeline") {
+                info.timeline = Some(t);
+            }
+            if kind == Kind::List && c.child("SegmentURL").is_some() {
+                info.list = Some(c);
+            }
+        }
+        Ok(info)
+    }
+}
+
+/// One piece of a parsed template.
+#[derive(Debug, Clone, Copy)]
+enum Piece<'t> {
+    Lit(&'t str),
+    RepId,
+    Number(usize),
+    Time(usize),
+    Bandwidth(usize),
+}
+
+/// Parse `$Identifier%0Nd$` pieces.
+fn parse_template(t: &str) -> Result<Vec<Piece<'_>>, Rule> {
+    let mut out = Vec::new();
+    let mut rest = t;
+    while let Some(i) = rest.find('$') {
+        if i > 0 {
+            out.push(Piece::Lit(&rest[..i]));
+        }
+        let after = &rest[i + 1..];
+        let j = after.find('$').ok_or(Rule::InvalidTemplate)?;
+        let ident = &after[..j];
+        let (name, width) = match ident.split_once('%') {
+            Some((n, fmt)) => {
+                let w = fmt
+                    .strip_prefix('0')
+                    .and_then(|f| f.strip_suffix('d'))
+                    .and_then(|w| w.parse::<usize>().ok())
+                    .filter(|w| *w <= 32)
+                    .ok_or(Rule::InvalidTemplate)?;
+                (n, w)
+            }
+            None => (ident, 1),
+        };
+        out.push(match name {
+            "" => Piece::Lit("$"),
+            "RepresentationID" if width == 1 && !ident.contains('%') => Piece::RepId,
+            "Number" => Piece::Number(width),
+            "Time" => Piece::Time(width),
+            "Bandwidth" => Piece::Bandwidth(width),
+            _ => return Err(Rule::InvalidTemplate),
+        });
+        rest = &after[j + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Lit(rest));
+    }
+    Ok(out)
+}
+
+fn fill(pieces: &[Piece<'_>], rep_id: &str, bandwidth: u64, number: u64, time: u64, out: &mut String) {
+    out.clear();
+    for p in pieces {
+        // Writing into a String cannot fail.
+        let _ = match *p {
+            Piece::Lit(s) => {
+                out.push_str(s);
+                Ok(())
+            }
+            Piece::RepId => {
+                out.push_str(rep_id);
+                Ok(())
+            }
+            Piece::Number(w) => write!(out, "{number:0w$}"),
+            Piece::Time(w) => write!(out, "{time:0w$}"),
+            Piece::Bandwidth(w) => write!(out, "{bandwidth:0w$}"),
+        };
+    }
+}
+
+/// What a representation needs to expand its segments.
+pub(crate) struct Expand<'a> {
+    pub(crate) rep_id: &'a str,
+    pub(crate) bandwidth: u64,
+    pub(crate) period_duration: Option<Duration>,
+    pub(crate) dynamic: bool,
+    /// Seconds since the period start per the host's clock (dynamic only).
+    pub(crate) now_in_period: Option<f64>,
+    pub(crate) time_shift_depth: Option<Duration>,
+    pub(crate) max_segments: u64,
+}
+
+/// The expanded addressing of one representation.
+#[derive(Debug, Default)]
+pub(crate) struct Expanded {
+    pub(crate) segments: Vec<Segment>,
+    pub(crate) init: Option<InitSection>,
+    pub(crate) index_range: Option<IndexRange>,
+    pub(crate) nominal_duration: Option<Duration>,
+}
+
+fn too_many(max: u64, line: u32) -> ManifestError {
+    ManifestError::LimitExceeded {
+        limit: Limit::SegmentsPerRendition,
+        max,
+        line,
+    }
+}
+
+fn secs_of(ticks: f64, timescale: u64) -> Duration {
+    let s = ticks / timescale as f64;
+    if s.is_finite() && s > 0.0 {
+        Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX)
+    } else {
+        Duration::ZERO
+    }
+}
+
+impl SegInfo<'_> {
+    /// Expand into segments, resolving URLs with `resolver` (the representation's base).
+    pub(crate) fn expand(
+        &self,
+        el: El<'_>,
+        x: &Expand<'_>,
+        resolver: &Resolver,
+        rep: &mut Report<'_>,
+    ) -> Result<Expanded, ManifestError> {
+        let mut out = Expanded::default();
+        let ts = self.timescale.unwrap_or(1);
+        let pto = self.pto.unwrap_or(0);
+        let start_number = self.start_number.unwrap_or(1);
+        let line = rep.line(el);
+        let resolve = |rep: &mut Report<'_>, s: &str| -> Result<Option<String>, ManifestError> {
+            match resolver.resolve(s) {
+                Ok(u) => Ok(Some(u)),
+                Err(rule) => {
+                    rep.violation(el, rule)?;
+                    Ok(None)
+                }
+            }
+        };
+        // Initialization.
+        if let Some(init) = self.initialization {
+            let filled = if self.kind == Some(Kind::Template) {
+                match parse_template(init) {
+                    Ok(p) => {
+                        let mut s = String::new();
+                        fill(&p, x.rep_id, x.bandwidth, start_number, 0, &mut s);
+                        Some(s)
+                    }
+                    Err(rule) => {
+                        rep.violation(el, rule)?;
+                        None
+                    }
+                }
+            } else {
+                Some(init.to_owned())
+            };
+            if let Some(f) = filled {
+                if let Some(url) = resolve(rep, &f)? {
+                    out.init = Some(InitSection {
+                        url,
+                        byte_range: self.init_range,
+                        key_set: None,
+                    });
+                }
+            }
+        }
+        match self.kind {
+            None => {
+                // Only a BaseURL: the whole resource is one segment.
+                if let Some(url) = resolve(rep, "")? {
+                    out.segments.push(Segment {
+                        number: start_number,
+                        url,
+                        byte_range: None,
+                        start: Duration::ZERO,
+                        duration: x.period_duration.unwrap_or_default(),
+                        discontinuity: false,
+                        init: None,
+                        key_set: None,
+                        program_date_time: None,
+                        gap: false,
+                        bitrate: None,
+                    });
+                }
+            }
+            Some(Kind::Base) => {
+                if let Some(range) = self.index_range {
+                    if let Some(url) = resolve(rep, "")? {
+                        out.index_range = Some(IndexRange {
+                            url,
+                            range,
+                            timescale: ts,
+                            presentation_time_offset: pto,
+                        });
+                    }
+                } else if let Some(url) = resolve(rep, "")? {
+                    out.segments.push(Segment {
+                        number: start_number,
+                        url,
+                        byte_range: None,
+                        start: Duration::ZERO,
+                        duration: x.period_duration.unwrap_or_default(),
+                        discontinuity: false,
+                        init: None,
+                        key_set: None,
+                        program_date_time: None,
+                        gap: false,
+                        bitrate: None,
+                    });
+                }
+            }
+            Some(Kind::Template) => {
+                let Some(media) = self.media else {
+                    rep.tolerated(
+                        el,
+                        Rule::MissingAttribute {
+                            tag: "SegmentTemplate",
+                            attribute: "media",
+                        },
+                    )?;
+                    return Ok(out);
+                };
+                let pieces = match parse_template(media) {
+                    Ok(p) => p,
+                    Err(rule) => {
+                        rep.violation(el, rule)?;
+                        return Ok(out);
+                    }
+                };
+                let times = self.times(x, ts, pto, line, rep, el)?;
+                out.nominal_duration = self.duration.map(|d| secs_of(d as f64, ts));
+                let mut buf = String::new();
+                let mut last_url: Option<(String, String)> = None;
+                out.segments.reserve(times.len());
+                for (i, t, d) in times {
+                    let number = start_number.saturating_add(i);
+                    fill(&pieces, x.rep_id, x.bandwidth, number, t, &mut buf);
+                    let url = match &last_url {
+                        Some((raw, resolved)) if *raw == buf => resolved.clone(),
+                        _ => match resolve(rep, &buf)? {
+                            Some(u) => {
+                                last_url = Some((buf.clone(), u.clone()));
+                                u
+                            }
+                            None => continue,
+                        },
+                    };
+                    out.segments.push(Segment {
+                        number,
+                        url,
+                        byte_range: None,
+                        start: secs_of(t as f64 - pto as f64, ts),
+                        duration: secs_of(d as f64, ts),
+                        discontinuity: false,
+                        init: None,
+                        key_set: None,
+                        program_date_time: None,
+                        gap: false,
+                        bitrate: None,
+                    });
+                }
+            }
+            Some(Kind::List) => {
+                let Some(list) = self.list else {
+                    rep.tolerated(el, Rule::NoSegmentAddressing)?;
+                    return Ok(out);
+                };
+                let urls: Vec<El<'_>> = list.children_named("SegmentURL").collect();
+                if urls.len() as u64 > x.max_segments {
+                    return Err(too_many(x.max_segments, line));
+                }
+                let times = if self.timeline.is_some() {
+                    self.times(x, ts, pto, line, rep, el)?
+                } else {
+                    let d = self.duration.unwrap_or(0);
+                    (0..urls.len() as u64)
+                        .map(|k| (k, pto.saturating_add(k.saturating_mul(d)), d))
+                        .collect()
+                };
+                for (u, (i, t, d)) in urls.iter().zip(times) {
+                    let media = u.attr("media").unwrap_or("");
+                    let byte_range = match u.attr("mediaRange") {
+                        Some(r) => match parse_range(r) {
+                            Ok(r) => Some(r),
+                            Err(problem) => {
+                                rep.violation(
+                                    *u,
+                                    Rule::InvalidValue {
+                                        tag: "SegmentURL",
+                                        attribute: Some("mediaRange"),
+                                        problem,
+                                    },
+                                )?;
+                                None
+                            }
+                        },
+                        None => None,
+                    };
+                    let Some(url) = resolve(rep, media)? else {
+                        continue;
+                    };
+                    out.segments.push(Segment {
+                        number: start_number.saturating_add(i),
+                        url,
+                        byte_range,
+                        start: secs_of(t as f64 - pto as f64, ts),
+                        duration: secs_of(d as f64, ts),
+                        discontinuity: false,
+                        init: None,
+                        key_set: None,
+                        program_date_time: None,
+                        gap: false,
+                        bitrate: None,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The (time, duration) pairs in timescale units, from a timeline or from `@duration`.
+    fn times(
+        &self,
+        x: &Expand<'_>,
+        ts: u64,
+        pto: u64,
+        line: u32,
+        rep: &mut Report<'_>,
+        el: El<'_>,
+    ) -> Result<Vec<(u64, u64, u64)>, ManifestError> {
+        let tsf = ts as f64;
+        let ato = self.ato.unwrap_or(0.0);
+        // Latest media time (timescale units) that may be listed.
+        let horizon: Option<f64> = if x.dynamic {
+            x.now_in_period.map(|n| (n + ato) * tsf + pto as f64)
+        } else {
+            None
+        };
+        let period_end: Option<f64> = x
+            .period_duration
+            .map(|d| d.as_secs_f64() * tsf + pto as f64);
+        let mut out: Vec<(u64, u64, u64)> = Vec::new();
+        if let Some(tl) = self.timeline {
+            let ss: Vec<El<'_>> = tl.children_named("S").collect();
+            let mut cur: u64 = pto;
+            let mut idx: u64 = 0;
+            for (i, s) in ss.iter().enumerate() {
+                let t = rep.uint(*s, "S", "t")?.unwrap_or(cur);
+                let Some(d) = rep.uint(*s, "S", "d")? else {
+                    rep.violation(
+                        *s,
+                        Rule::MissingAttribute {
+                            tag: "S",
+                            attribute: "d",
+                        },
+                    )?;
+                    continue;
+                };
+                if d == 0 {
+                    rep.violation(
+                        *s,
+                        Rule::InvalidValue {
+                            tag: "S",
+                            attribute: Some("d"),
+                            problem: ValueProblem::OutOfRange,
+                        },
+                    )?;
+                    continue;
+                }
+                let r: i64 = match s.attr("r") {
+                    None => 0,
+                    Some(v) => v.trim().parse::<i64>().unwrap_or(0),
+                };
+                let repeats: u64 = if r >= 0 {
+                    r as u64
+                } else {
+                    // Until the next S@t, the period end, or (live) the host's now.
+                    let next_t = ss
+                        .get(i + 1)
+                        .and_then(|n| n.attr("t"))
+                        .and_then(|v| parse_u64(v.trim()).ok())
+                        .map(|v| v as f64);
+                    let end = next_t.or(period_end).or(horizon);
+                    match end {
+                        Some(e) if e > t as f64 => {
+                            let n = ((e - t as f64) / d as f64).ceil();
+                            if n > 1e15 { u64::MAX } else { (n as u64).saturating_sub(1) }
+                        }
+                        _ => 0,
+                    }
+                };
+                let count = repeats.saturating_add(1);
+                // How many of them exist now (live) and which of those we keep.
+                let fit = match horizon {
+                    Some(h) if h <= t as f64 => 0,
+                    Some(h) => (((h - t as f64) / d as f64).floor() as u64).min(count),
+                    None => count,
+                };
+                if horizon.is_none() && (out.len() as u64).saturating_add(fit) > x.max_segments {
+                    return Err(too_many(x.max_segments, line));
+                }
+                let skip = fit.saturating_sub(x.max_segments);
+                for k in skip..fit {
+                    out.push((idx + k, t.saturating_add(k.saturating_mul(d)), d));
+                }
+                if out.len() as u64 > x.max_segments.saturating_mul(2) {
+                    let excess = out.len() - x.max_segments as usize;
+                    out.drain(..excess);
+                }
+                idx = idx.saturating_add(count);
+                cur = t.saturating_add(d.saturating_mul(count));
+            }
+            if out.len() as u64 > x.max_segments {
+                let excess = out.len() - x.max_segments as usize;
+                out.drain(..excess);
+            }
+            if let (Some(depth), Some(h)) = (x.time_shift_depth, horizon) {
+                let oldest = h - depth.as_secs_f64() * tsf;
+                out.retain(|&(_, t, d)| (t.saturating_add(d)) as f64 >= oldest);
+            }
+            return Ok(out);
+        }
+        let Some(d) = self.duration.filter(|d| *d > 0) else {
+            rep.violation(el, Rule::NoSegmentAddressing)?;
+            return Ok(out);
+        };
+        let df = d as f64;
+        let (first, end): (u64, u64) = if x.dynamic {
+            let Some(now) = x.now_in_period else {
+                rep.tolerated(el, Rule::NeedsClock)?;
+                return Ok(out);
+            };
+            let mut avail = ((now + ato) * tsf / df).floor();
+            if let Some(pd) = x.period_duration {
+                avail = avail.min((pd.as_secs_f64() * tsf / df).ceil());
+            }
+            let avail = if avail > 0.0 { avail as u64 } else { 0 };
+            let first = match x.time_shift_depth {
+                Some(depth) => {
+                    let f = ((now - depth.as_secs_f64()) * tsf / df).floor();
+                    if f > 0.0 { f as u64 } else { 0 }
+                }
+                None => 0,
+            };
+            let first = first.max(avail.saturating_sub(x.max_segments));
+            (first.min(avail), avail)
+        } else {
+            let Some(pd) = x.period_duration else {
+                rep.violation(el, Rule::NoSegmentAddressing)?;
+                return Ok(out);
+            };
+            let n = (pd.as_secs_f64() * tsf / df - 1e-9).ceil();
+            if !(n <= x.max_segments as f64) {
+                return Err(too_many(x.max_segments, line));
+            }
+            (0, n.max(0.0) as u64)
+        };
+        let end = match self.end_number {
+            Some(e) => end.min(e.saturating_sub(self.start_number.unwrap_or(1)).saturating_add(1)),
+            None => end,
+        };
+        out.reserve(end.saturating_sub(first) as usize);
+        for k in first..end {
+            let t = pto.saturating_add(k.saturating_mul(d));
+            let last = period_end.is_some_and(|pe| (t + d) as f64 > pe);
+            let dd = if last {
+                (period_end.unwrap_or(0.0) - t as f64).max(0.0) as u64
+            } else {
+                d
+            };
+            out.push((k, t, dd.max(1)));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates() {
+        let p = parse_template("$RepresentationID$/seg-$Number%05d$-$Time$-$Bandwidth$$$.m4s").unwrap();
+        let mut s = String::new();
+        fill(&p, "v1", 500_000, 42, 9000, &mut s);
+        assert_eq!(s, "v1/seg-00042-9000-500000$.m4s");
+        assert!(parse_template("$Nope$").is_err());
+        assert!(parse_template("$Number").is_err());
+        assert!(parse_template("$Number%5x$").is_err());
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("0-99").unwrap(), ByteRange { start: 0, length: 100 });
+        assert!(parse_range("9-1").is_err());
+        assert!(parse_range("x").is_err());
+    }
+}
