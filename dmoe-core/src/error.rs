@@ -231,9 +231,7 @@ impl fmt::Display for Rule {
                 f.write_str("dynamic MPD lacks availabilityStartTime")
             }
             Self::DisallowedUri { scheme } => write!(f, "URI scheme {scheme}: is not allowed"),
-            Self::NoSegmentAddressing => {
-                f.write_str("representation has no segment addressing")
-            }
+            Self::NoSegmentAddressing => f.write_str("representation has no segment addressing"),
             Self::UnterminatedQuote { tag } => write!(f, "{tag}: unterminated quoted string"),
             Self::StrayUri => f.write_str("URI line without #EXT-X-STREAM-INF"),
             Self::UnresolvedVariable { name } => {

@@ -56,7 +56,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-// pub mod cmaf;
+pub mod cmaf;
 pub mod dash;
 mod error;
 pub mod hls;

@@ -172,7 +172,12 @@ impl Diagnostics {
     }
 
     /// Check that a list of `len` items may grow by one more.
-    pub(crate) fn check_len(&self, limit: Limit, len: usize, line: u32) -> Result<(), ManifestError> {
+    pub(crate) fn check_len(
+        &self,
+        limit: Limit,
+        len: usize,
+        line: u32,
+    ) -> Result<(), ManifestError> {
         let max = self.limits.max_for(limit);
         if len as u64 >= max {
             Err(ManifestError::LimitExceeded { limit, max, line })

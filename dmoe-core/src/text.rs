@@ -70,13 +70,16 @@ pub(crate) fn parse_xs_double(s: &str) -> Result<f64, ValueProblem> {
         "-INF" => Ok(f64::NEG_INFINITY),
         "" => Err(ValueProblem::Empty),
         "NaN" => Err(ValueProblem::NotANumber),
-        t => t.parse::<f64>().map_err(|_| ValueProblem::NotANumber).and_then(|v| {
-            if v.is_nan() {
-                Err(ValueProblem::NotANumber)
-            } else {
-                Ok(v)
-            }
-        }),
+        t => t
+            .parse::<f64>()
+            .map_err(|_| ValueProblem::NotANumber)
+            .and_then(|v| {
+                if v.is_nan() {
+                    Err(ValueProblem::NotANumber)
+                } else {
+                    Ok(v)
+                }
+            }),
     }
 }
 
@@ -109,7 +112,13 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 pub(crate) fn parse_datetime(s: &str) -> Result<WallClock, ValueProblem> {
     let b = s.trim().as_bytes();
     let bad = ValueProblem::NotADate;
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return Err(bad);
     }
     let year = digits(b, 0, 4).ok_or(bad)?;
@@ -259,7 +268,10 @@ mod tests {
     fn integers() {
         assert_eq!(parse_u64("0"), Ok(0));
         assert_eq!(parse_u64("18446744073709551615"), Ok(u64::MAX));
-        assert_eq!(parse_u64("18446744073709551616"), Err(ValueProblem::OutOfRange));
+        assert_eq!(
+            parse_u64("18446744073709551616"),
+            Err(ValueProblem::OutOfRange)
+        );
         assert_eq!(parse_u64("-1"), Err(ValueProblem::Negative));
         assert_eq!(parse_u64("1a"), Err(ValueProblem::NotAnInteger));
         assert_eq!(parse_u64(""), Err(ValueProblem::Empty));
@@ -287,7 +299,10 @@ mod tests {
             parse_datetime("2010-02-19T06:54:23.031Z"),
             Ok(WallClock(1_266_562_463_031))
         );
-        assert_eq!(parse_datetime("2000-03-01T00:00:00"), Ok(WallClock(951_868_800_000)));
+        assert_eq!(
+            parse_datetime("2000-03-01T00:00:00"),
+            Ok(WallClock(951_868_800_000))
+        );
         assert_eq!(parse_datetime("1969-12-31T23:59:59Z"), Ok(WallClock(-1000)));
         assert!(parse_datetime("2010-13-19T14:54:23Z").is_err());
         assert!(parse_datetime("yesterday").is_err());
@@ -296,7 +311,10 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_xs_duration("PT1H2M3.5S"), Ok(Duration::from_secs_f64(3723.5)));
+        assert_eq!(
+            parse_xs_duration("PT1H2M3.5S"),
+            Ok(Duration::from_secs_f64(3723.5))
+        );
         assert_eq!(parse_xs_duration("P1DT1S"), Ok(Duration::from_secs(86_401)));
         assert_eq!(parse_xs_duration("PT0S"), Ok(Duration::ZERO));
         assert!(parse_xs_duration("P").is_err());
@@ -304,7 +322,10 @@ mod tests {
         assert!(parse_xs_duration("PT1H2").is_err());
         assert!(parse_xs_duration("1H").is_err());
         assert_eq!(parse_xs_duration("-PT1S"), Err(ValueProblem::Negative));
-        assert_eq!(parse_xs_duration("P100000000000Y"), Err(ValueProblem::OutOfRange));
+        assert_eq!(
+            parse_xs_duration("P100000000000Y"),
+            Err(ValueProblem::OutOfRange)
+        );
     }
 
     #[test]

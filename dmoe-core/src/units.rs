@@ -121,8 +121,11 @@ impl WallClock {
     }
 
     /// This instant moved by `d` (saturating).
-    pub fn add(self, d: Duration) -> Self {
-        Self(self.0.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
+    pub fn saturating_add(self, d: Duration) -> Self {
+        Self(
+            self.0
+                .saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        )
     }
 
     /// Signed milliseconds from `earlier` to `self`.
@@ -163,8 +166,22 @@ mod tests {
 
     #[test]
     fn byte_range_http() {
-        assert_eq!(ByteRange { start: 0, length: 1 }.http_range(), "bytes=0-0");
-        assert_eq!(ByteRange { start: u64::MAX, length: 2 }.end_exclusive(), None);
+        assert_eq!(
+            ByteRange {
+                start: 0,
+                length: 1
+            }
+            .http_range(),
+            "bytes=0-0"
+        );
+        assert_eq!(
+            ByteRange {
+                start: u64::MAX,
+                length: 2
+            }
+            .end_exclusive(),
+            None
+        );
     }
 
     #[test]
@@ -177,7 +194,10 @@ mod tests {
     #[test]
     fn wall_clock_arith() {
         let t = WallClock::from_unix_seconds(10);
-        assert_eq!(t.add(Duration::from_millis(1500)).unix_millis(), 11_500);
+        assert_eq!(
+            t.saturating_add(Duration::from_millis(1500)).unix_millis(),
+            11_500
+        );
         assert_eq!(t.millis_since(WallClock(12_000)), -2000);
     }
 }

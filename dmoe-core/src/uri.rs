@@ -55,7 +55,9 @@ impl Resolver {
         if let Some(base) = &self.base {
             let u = base.join(reference).map_err(|_| bad_uri())?;
             if !is_web(u.scheme()) {
-                return Err(Rule::DisallowedUri { scheme: u.scheme().to_owned() });
+                return Err(Rule::DisallowedUri {
+                    scheme: u.scheme().to_owned(),
+                });
             }
             return Ok(Self { base: Some(u) });
         }
@@ -64,7 +66,9 @@ impl Resolver {
                 let u = Url::parse(reference).map_err(|_| bad_uri())?;
                 Ok(Self { base: Some(u) })
             }
-            Some(s) => Err(Rule::DisallowedUri { scheme: s.to_owned() }),
+            Some(s) => Err(Rule::DisallowedUri {
+                scheme: s.to_owned(),
+            }),
             // No absolute base anywhere: keep relative references relative by joining
             // against a placeholder and stripping it again.
             None => Ok(Self {
@@ -81,7 +85,9 @@ impl Resolver {
     pub(crate) fn resolve(&self, reference: &str) -> Result<String, Rule> {
         if let Some(s) = scheme_of(reference) {
             if !is_web(s) {
-                return Err(Rule::DisallowedUri { scheme: s.to_owned() });
+                return Err(Rule::DisallowedUri {
+                    scheme: s.to_owned(),
+                });
             }
             if self.base.is_none() {
                 return Ok(reference.to_owned());
@@ -109,10 +115,10 @@ impl Resolver {
     pub(crate) fn resolve_opaque(&self, reference: &str) -> Result<String, Rule> {
         match scheme_of(reference) {
             Some(s) if is_web(s) => self.resolve(reference),
-            Some(s)
-                if s.eq_ignore_ascii_case("javascript") || s.eq_ignore_ascii_case("file") =>
-            {
-                Err(Rule::DisallowedUri { scheme: s.to_owned() })
+            Some(s) if s.eq_ignore_ascii_case("javascript") || s.eq_ignore_ascii_case("file") => {
+                Err(Rule::DisallowedUri {
+                    scheme: s.to_owned(),
+                })
             }
             Some(_) => Ok(reference.to_owned()),
             None => self.resolve(reference),
@@ -145,20 +151,41 @@ mod tests {
     #[test]
     fn resolves_relative_against_base() {
         let r = Resolver::new(Some("https://cdn.example.com/a/b/master.m3u8")).unwrap();
-        assert_eq!(r.resolve("seg1.ts").unwrap(), "https://cdn.example.com/a/b/seg1.ts");
-        assert_eq!(r.resolve("../c.ts").unwrap(), "https://cdn.example.com/a/c.ts");
+        assert_eq!(
+            r.resolve("seg1.ts").unwrap(),
+            "https://cdn.example.com/a/b/seg1.ts"
+        );
+        assert_eq!(
+            r.resolve("../c.ts").unwrap(),
+            "https://cdn.example.com/a/c.ts"
+        );
         assert_eq!(r.resolve("/x.ts").unwrap(), "https://cdn.example.com/x.ts");
-        assert_eq!(r.resolve("//other.example/y.ts").unwrap(), "https://other.example/y.ts");
+        assert_eq!(
+            r.resolve("//other.example/y.ts").unwrap(),
+            "https://other.example/y.ts"
+        );
         assert_eq!(r.resolve("http://h/z.ts").unwrap(), "http://h/z.ts");
     }
 
     #[test]
     fn refuses_other_schemes() {
         let r = Resolver::new(None).unwrap();
-        assert!(matches!(r.resolve("javascript:alert(1)"), Err(Rule::DisallowedUri { .. })));
-        assert!(matches!(r.resolve("file:///etc/passwd"), Err(Rule::DisallowedUri { .. })));
-        assert!(matches!(r.resolve("data:text/plain,x"), Err(Rule::DisallowedUri { .. })));
-        assert_eq!(r.resolve_steering("data:application/json,{}").unwrap(), "data:application/json,{}");
+        assert!(matches!(
+            r.resolve("javascript:alert(1)"),
+            Err(Rule::DisallowedUri { .. })
+        ));
+        assert!(matches!(
+            r.resolve("file:///etc/passwd"),
+            Err(Rule::DisallowedUri { .. })
+        ));
+        assert!(matches!(
+            r.resolve("data:text/plain,x"),
+            Err(Rule::DisallowedUri { .. })
+        ));
+        assert_eq!(
+            r.resolve_steering("data:application/json,{}").unwrap(),
+            "data:application/json,{}"
+        );
         assert_eq!(r.resolve_opaque("skd://key1").unwrap(), "skd://key1");
         assert!(r.resolve_opaque("file:///k").is_err());
         assert!(Resolver::new(Some("file:///tmp/x.m3u8")).is_err());

@@ -42,7 +42,10 @@ pub(crate) struct SegInfo<'d> {
 
 /// A `start-end` (inclusive) byte range.
 pub(crate) fn parse_range(s: &str) -> Result<ByteRange, ValueProblem> {
-    let (a, b) = s.trim().split_once('-').ok_or(ValueProblem::NotAByteRange)?;
+    let (a, b) = s
+        .trim()
+        .split_once('-')
+        .ok_or(ValueProblem::NotAByteRange)?;
     let start = parse_u64(a.trim()).map_err(|_| ValueProblem::NotAByteRange)?;
     let end = parse_u64(b.trim()).map_err(|_| ValueProblem::NotAByteRange)?;
     if end < start {
@@ -261,7 +264,14 @@ fn parse_template(t: &str) -> Result<Vec<Piece<'_>>, Rule> {
     Ok(out)
 }
 
-fn fill(pieces: &[Piece<'_>], rep_id: &str, bandwidth: u64, number: u64, time: u64, out: &mut String) {
+fn fill(
+    pieces: &[Piece<'_>],
+    rep_id: &str,
+    bandwidth: u64,
+    number: u64,
+    time: u64,
+    out: &mut String,
+) {
     out.clear();
     for p in pieces {
         // Writing into a String cannot fail.
@@ -589,7 +599,11 @@ impl SegInfo<'_> {
                     match end {
                         Some(e) if e > t as f64 => {
                             let n = ((e - t as f64) / d as f64).ceil();
-                            if n > 1e15 { u64::MAX } else { (n as u64).saturating_sub(1) }
+                            if n > 1e15 {
+                                u64::MAX
+                            } else {
+                                (n as u64).saturating_sub(1)
+                            }
                         }
                         _ => 0,
                     }
@@ -655,13 +669,16 @@ impl SegInfo<'_> {
                 return Ok(out);
             };
             let n = (pd.as_secs_f64() * tsf / df - 1e-9).ceil();
-            if !(n <= x.max_segments as f64) {
+            if n.is_nan() || n > x.max_segments as f64 {
                 return Err(too_many(x.max_segments, line));
             }
             (0, n.max(0.0) as u64)
         };
         let end = match self.end_number {
-            Some(e) => end.min(e.saturating_sub(self.start_number.unwrap_or(1)).saturating_add(1)),
+            Some(e) => end.min(
+                e.saturating_sub(self.start_number.unwrap_or(1))
+                    .saturating_add(1),
+            ),
             None => end,
         };
         out.reserve(end.saturating_sub(first) as usize);
@@ -685,7 +702,8 @@ mod tests {
 
     #[test]
     fn templates() {
-        let p = parse_template("$RepresentationID$/seg-$Number%05d$-$Time$-$Bandwidth$$$.m4s").unwrap();
+        let p =
+            parse_template("$RepresentationID$/seg-$Number%05d$-$Time$-$Bandwidth$$$.m4s").unwrap();
         let mut s = String::new();
         fill(&p, "v1", 500_000, 42, 9000, &mut s);
         assert_eq!(s, "v1/seg-00042-9000-500000$.m4s");
@@ -696,7 +714,13 @@ mod tests {
 
     #[test]
     fn ranges() {
-        assert_eq!(parse_range("0-99").unwrap(), ByteRange { start: 0, length: 100 });
+        assert_eq!(
+            parse_range("0-99").unwrap(),
+            ByteRange {
+                start: 0,
+                length: 100
+            }
+        );
         assert!(parse_range("9-1").is_err());
         assert!(parse_range("x").is_err());
     }

@@ -28,14 +28,13 @@ mod xml;
 use std::time::Duration;
 
 use addressing::{Expand, Report, SegInfo};
-pub(crate) use addressing::parse_range;
 use xml::{Doc, El};
 
 use crate::error::{Limit, ManifestError, Rule, ValueProblem};
 use crate::model::{
-    BaseUrl, ContentProtection, ContentSteering, LiveTiming, LowLatency, ManifestFormat,
-    MediaType, Period, Presentation, PresentationKind, Rendition, RenditionId, Resolution,
-    UtcTiming, Variant, VariantId, VideoRange,
+    BaseUrl, ContentProtection, ContentSteering, LiveTiming, LowLatency, ManifestFormat, MediaType,
+    Period, Presentation, PresentationKind, Rendition, RenditionId, Resolution, UtcTiming, Variant,
+    VariantId, VideoRange,
 };
 use crate::options::{Diagnostics, ParseOptions};
 use crate::text::{parse_datetime, parse_u64, parse_xs_double, parse_xs_duration};
@@ -102,7 +101,11 @@ impl Bases {
     }
 }
 
-fn dur_attr(el: El<'_>, name: &'static str, rep: &mut Report<'_>) -> Result<Option<Duration>, ManifestError> {
+fn dur_attr(
+    el: El<'_>,
+    name: &'static str,
+    rep: &mut Report<'_>,
+) -> Result<Option<Duration>, ManifestError> {
     match el.attr(name) {
         None => Ok(None),
         Some(v) => match parse_xs_duration(v) {
@@ -122,7 +125,11 @@ fn dur_attr(el: El<'_>, name: &'static str, rep: &mut Report<'_>) -> Result<Opti
     }
 }
 
-fn date_attr(el: El<'_>, name: &'static str, rep: &mut Report<'_>) -> Result<Option<WallClock>, ManifestError> {
+fn date_attr(
+    el: El<'_>,
+    name: &'static str,
+    rep: &mut Report<'_>,
+) -> Result<Option<WallClock>, ManifestError> {
     match el.attr(name) {
         None => Ok(None),
         Some(v) => match parse_datetime(v) {
@@ -262,9 +269,7 @@ fn walk(
             duration,
         });
         let now_in_period = match (now, ast) {
-            (Some(n), Some(a)) => {
-                Some(n.millis_since(a) as f64 / 1000.0 - start.as_secs_f64())
-            }
+            (Some(n), Some(a)) => Some(n.millis_since(a) as f64 / 1000.0 - start.as_secs_f64()),
             _ => None,
         };
         let pctx = PeriodCtx {
@@ -323,7 +328,12 @@ fn service_description(sd: El<'_>, ll: &mut LowLatency) -> bool {
     any
 }
 
-fn steering(cs: El<'_>, bases: &Bases, p: &mut Presentation, rep: &mut Report<'_>) -> Result<(), ManifestError> {
+fn steering(
+    cs: El<'_>,
+    bases: &Bases,
+    p: &mut Presentation,
+    rep: &mut Report<'_>,
+) -> Result<(), ManifestError> {
     let server = match bases.first().resolve_steering(cs.text()) {
         Ok(u) => u,
         Err(rule) => return rep.violation(cs, rule),
@@ -348,7 +358,9 @@ struct PeriodCtx {
 }
 
 fn media_type(mime: Option<&str>, content: Option<&str>, codecs: Option<&str>) -> MediaType {
-    let m = content.or(mime.and_then(|m| m.split('/').next())).unwrap_or("");
+    let m = content
+        .or(mime.and_then(|m| m.split('/').next()))
+        .unwrap_or("");
     match m {
         "video" => MediaType::Video,
         "audio" => MediaType::Audio,
@@ -373,7 +385,10 @@ fn protection(el: El<'_>) -> ContentProtection {
     ContentProtection {
         scheme_id_uri: el.attr("schemeIdUri").unwrap_or_default().to_owned(),
         value: el.attr("value").map(str::to_owned),
-        default_kid: el.attr("cenc:default_KID").or(el.attr("default_KID")).map(str::to_owned),
+        default_kid: el
+            .attr("cenc:default_KID")
+            .or(el.attr("default_KID"))
+            .map(str::to_owned),
         pssh: el.child("pssh").map(|c| c.text().to_owned()),
         license_url: laurl,
     }
@@ -405,7 +420,10 @@ fn period(
     let first_rendition = p.renditions.len();
     let mut audio_group: Option<String> = None;
     for (ai, aset) in el.children_named("AdaptationSet").enumerate() {
-        let as_id = aset.attr("id").map(str::to_owned).unwrap_or_else(|| ai.to_string());
+        let as_id = aset
+            .attr("id")
+            .map(str::to_owned)
+            .unwrap_or_else(|| ai.to_string());
         let abases = bases.descend(aset, rep)?;
         let ainfo = info.descend(aset, rep)?;
         let trick = aset
@@ -418,7 +436,8 @@ fn period(
             .filter_map(|r| r.attr("value"))
             .collect();
         for cp in aset.children_named("ContentProtection") {
-            rep.diag.check_len(Limit::ListItems, p.content_protection.len(), rep.line(cp))?;
+            rep.diag
+                .check_len(Limit::ListItems, p.content_protection.len(), rep.line(cp))?;
             p.content_protection.push(protection(cp));
         }
         for r in aset.children_named("Representation") {
@@ -483,7 +502,8 @@ fn period(
                 });
             }
             for cp in r.children_named("ContentProtection") {
-                rep.diag.check_len(Limit::ListItems, p.content_protection.len(), rep.line(cp))?;
+                rep.diag
+                    .check_len(Limit::ListItems, p.content_protection.len(), rep.line(cp))?;
                 p.content_protection.push(protection(cp));
             }
             let id = RenditionId(p.renditions.len() as u32);

@@ -3,8 +3,8 @@
 //! DTDs are refused outright (so no entity can expand), and depth, element count and value
 //! lengths are capped by [`Limits`](crate::Limits).
 
-use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
 
 use crate::error::{Limit, ManifestError};
 use crate::options::Limits;
@@ -90,13 +90,8 @@ impl<'d> El<'d> {
     }
 
     /// The first child element with this local name.
-    pub(crate) fn child(&self, name: &'static str) -> Option<El<'d>> {
+    pub(crate) fn child(&self, name: &'static str) -> Option<Self> {
         self.children_named(name).next()
-    }
-
-    /// A stable identity for this element within its document.
-    pub(crate) fn index(&self) -> u32 {
-        self.idx
     }
 }
 
@@ -136,7 +131,7 @@ impl Doc {
     pub(crate) fn parse(input: &str, limits: &Limits) -> Result<Self, ManifestError> {
         let mut reader = Reader::from_str(input);
         reader.config_mut().trim_text(false);
-        let mut doc = Doc {
+        let mut doc = Self {
             nodes: Vec::new(),
             attrs: Vec::new(),
         };
@@ -263,7 +258,8 @@ impl Doc {
         let attr_start = self.attrs.len() as u32;
         for a in e.attributes() {
             let a = a.map_err(|err| xml_err(input, pos, err))?;
-            let key = std::str::from_utf8(a.key.as_ref()).map_err(|err| xml_err(input, pos, err))?;
+            let key =
+                std::str::from_utf8(a.key.as_ref()).map_err(|err| xml_err(input, pos, err))?;
             if a.value.len() > limits.max_line_bytes {
                 return Err(ManifestError::LimitExceeded {
                     limit: Limit::LineLength,
@@ -325,9 +321,18 @@ mod tests {
             Doc::parse(r#"<!DOCTYPE x [<!ENTITY a "aaaa">]><MPD>&a;</MPD>"#, &l),
             Err(ManifestError::Doctype { .. })
         ));
-        assert!(matches!(Doc::parse("<MPD><Period>", &l), Err(ManifestError::Xml { .. })));
-        assert!(matches!(Doc::parse("<MPD></Period>", &l), Err(ManifestError::Xml { .. })));
-        assert!(matches!(Doc::parse("<MPD>&foo;</MPD>", &l), Err(ManifestError::Xml { .. })));
+        assert!(matches!(
+            Doc::parse("<MPD><Period>", &l),
+            Err(ManifestError::Xml { .. })
+        ));
+        assert!(matches!(
+            Doc::parse("<MPD></Period>", &l),
+            Err(ManifestError::Xml { .. })
+        ));
+        assert!(matches!(
+            Doc::parse("<MPD>&foo;</MPD>", &l),
+            Err(ManifestError::Xml { .. })
+        ));
     }
 
     #[test]

@@ -57,10 +57,7 @@ impl<'a> Iterator for AttrIter<'a> {
                 self.unterminated = true;
                 return Some(Ok((name, AttrValue { raw: q })));
             };
-            (
-                AttrValue { raw: &q[..close] },
-                &q[close + 1..],
-            )
+            (AttrValue { raw: &q[..close] }, &q[close + 1..])
         } else {
             let end = v.find(',').unwrap_or(v.len());
             (
@@ -185,7 +182,10 @@ mod tests {
         let mut v = Variables::default();
         v.define("host", "cdn.example".into()).unwrap();
         assert!(v.define("host", "x".into()).is_err());
-        assert_eq!(v.substitute("https://{$host}/a.ts").unwrap(), "https://cdn.example/a.ts");
+        assert_eq!(
+            v.substitute("https://{$host}/a.ts").unwrap(),
+            "https://cdn.example/a.ts"
+        );
         assert_eq!(v.substitute("no-vars").unwrap(), "no-vars");
         assert_eq!(v.substitute("{$ x").unwrap(), "{$ x");
         assert!(matches!(

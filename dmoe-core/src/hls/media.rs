@@ -6,8 +6,8 @@ use super::{Parser, yes};
 use crate::error::{Limit, ManifestError, Rule, ValueProblem};
 use crate::model::{
     DateRange, HintType, InitSection, Key, KeyMethod, LiveTiming, LowLatency, ManifestFormat,
-    Part, PlaylistType, PreloadHint, Presentation, PresentationKind, Rendition, RenditionId,
-    RenditionReport, Segment, SegmentIndex, ServerControl, MediaType, Period,
+    MediaType, Part, Period, PlaylistType, PreloadHint, Presentation, PresentationKind, Rendition,
+    RenditionId, RenditionReport, Segment, SegmentIndex, ServerControl,
 };
 use crate::text::{parse_datetime, parse_f64, parse_iv, parse_secs, parse_u64, secs};
 use crate::units::{Bitrate, ByteRange, WallClock};
@@ -120,6 +120,9 @@ impl MediaBuilder {
         match name {
             "INF" => {
                 self.content = true;
+                if self.duration.is_some() {
+                    self.dangling_extinf(p)?;
+                }
                 let (dur, has_comma) = match v.find(',') {
                     Some(i) => (&v[..i], true),
                     None => (v, false),
@@ -393,10 +396,16 @@ impl MediaBuilder {
         Ok(())
     }
 
-    fn server_control(&mut self, p: &mut Parser<'_>, value: Option<&str>) -> Result<(), ManifestError> {
+    fn server_control(
+        &mut self,
+        p: &mut Parser<'_>,
+        value: Option<&str>,
+    ) -> Result<(), ManifestError> {
         let mut sc = ServerControl::default();
         for (n, a) in p.attributes("EXT-X-SERVER-CONTROL", value)? {
-            let dur = |p: &mut Parser<'_>, attr: &'static str| -> Result<Option<Duration>, ManifestError> {
+            let dur = |p: &mut Parser<'_>,
+                       attr: &'static str|
+             -> Result<Option<Duration>, ManifestError> {
                 match parse_secs(a.raw) {
                     Ok(d) => Ok(Some(d)),
                     Err(e) => {
@@ -419,7 +428,11 @@ impl MediaBuilder {
     }
 
     /// Resolve with a one-entry cache (byte-range playlists repeat one URI).
-    fn resolve_cached(&mut self, p: &mut Parser<'_>, uri: &str) -> Result<Option<String>, ManifestError> {
+    fn resolve_cached(
+        &mut self,
+        p: &mut Parser<'_>,
+        uri: &str,
+    ) -> Result<Option<String>, ManifestError> {
         if let Some((raw, resolved)) = &self.last_uri {
             if raw == uri {
                 return Ok(Some(resolved.clone()));
@@ -503,7 +516,44 @@ impl MediaBuilder {
             bitrate: self.bitrate,
         });
         self.next_start = self.next_start.saturating_add(duration);
-        self.clock = self.clock.map(|c| c.add(duration));
+        self.clock = self.clock.map(|c| c.saturating_add(duration));
+        self.reset_segment_state();
+        self.parts_in_segment = 0;
+        Ok(())
+    }
+
+    /// An `#EXTINF` whose URI line never came: kept as a GAP segment with no URL, so that
+    /// segment numbering follows the tags and nothing is silently dropped.
+    fn dangling_extinf(&mut self, p: &mut Parser<'_>) -> Result<(), ManifestError> {
+        p.tolerated(Rule::MissingUri { tag: "EXTINF" })?;
+        let duration = self.duration.take().unwrap_or_default();
+        if self.index.segments.len() as u64 >= p.diag.limits.max_segments_per_rendition {
+            return Err(ManifestError::LimitExceeded {
+                limit: Limit::SegmentsPerRendition,
+                max: p.diag.limits.max_segments_per_rendition,
+                line: p.line,
+            });
+        }
+        let number = self.next_msn();
+        let key_set = self.current_key_set();
+        if let Some(t) = self.pdt.take() {
+            self.clock = Some(t);
+        }
+        self.index.segments.push(Segment {
+            number,
+            url: String::new(),
+            byte_range: None,
+            start: self.next_start,
+            duration,
+            discontinuity: self.discontinuity,
+            init: self.init,
+            key_set,
+            program_date_time: self.clock,
+            gap: true,
+            bitrate: self.bitrate,
+        });
+        self.next_start = self.next_start.saturating_add(duration);
+        self.clock = self.clock.map(|c| c.saturating_add(duration));
         self.reset_segment_state();
         self.parts_in_segment = 0;
         Ok(())
@@ -561,7 +611,11 @@ impl MediaBuilder {
         Ok(())
     }
 
-    fn preload_hint(&mut self, p: &mut Parser<'_>, value: Option<&str>) -> Result<(), ManifestError> {
+    fn preload_hint(
+        &mut self,
+        p: &mut Parser<'_>,
+        value: Option<&str>,
+    ) -> Result<(), ManifestError> {
         let mut hint_type = None;
         let mut uri = None;
         let mut start = None;
@@ -571,12 +625,16 @@ impl MediaBuilder {
                 "TYPE" => match a.raw {
                     "PART" => hint_type = Some(HintType::Part),
                     "MAP" => hint_type = Some(HintType::Map),
-                    // Unknown hint types are to be ignored (rfc8216bis §4.4.5.3).
-                    _ => p.invalid_tolerated(
-                        "EXT-X-PRELOAD-HINT",
-                        Some("TYPE"),
-                        ValueProblem::NotAllowed,
-                    )?,
+                    // Clients ignore unknown hint types (rfc8216bis §4.4.5.3); the model
+                    // keeps them, marked, so nothing is lost.
+                    _ => {
+                        p.invalid_tolerated(
+                            "EXT-X-PRELOAD-HINT",
+                            Some("TYPE"),
+                            ValueProblem::NotAllowed,
+                        )?;
+                        hint_type = Some(HintType::Unknown);
+                    }
                 },
                 "URI" => uri = p.resolve(a.raw)?,
                 "BYTERANGE-START" => match parse_u64(a.raw) {
@@ -606,7 +664,11 @@ impl MediaBuilder {
         Ok(())
     }
 
-    fn rendition_report(&mut self, p: &mut Parser<'_>, value: Option<&str>) -> Result<(), ManifestError> {
+    fn rendition_report(
+        &mut self,
+        p: &mut Parser<'_>,
+        value: Option<&str>,
+    ) -> Result<(), ManifestError> {
         let mut uri = None;
         let mut last_msn = None;
         let mut last_part = None;
@@ -656,7 +718,11 @@ impl MediaBuilder {
                     if let Ok(d) = parse_secs(a.raw) {
                         duration = duration.or(Some(d));
                     } else {
-                        p.invalid("EXT-X-DATERANGE", Some("DURATION"), ValueProblem::NotANumber)?;
+                        p.invalid(
+                            "EXT-X-DATERANGE",
+                            Some("DURATION"),
+                            ValueProblem::NotANumber,
+                        )?;
                     }
                 }
                 _ => {}
@@ -681,6 +747,9 @@ impl MediaBuilder {
 
     /// End-of-playlist checks.
     pub(crate) fn finish(&mut self, p: &mut Parser<'_>) -> Result<(), ManifestError> {
+        if self.duration.is_some() {
+            self.dangling_extinf(p)?;
+        }
         p.line = 0;
         self.index.loaded = true;
         if self.index.target_duration.is_none() {
@@ -690,14 +759,19 @@ impl MediaBuilder {
             // RFC 8216 §4.3.3.1: each EXTINF rounded to the nearest integer must not exceed
             // the target duration.
             let limit = td.as_secs_f64() + 0.5;
-            if let Some(s) = self.index.segments.iter().find(|s| s.duration.as_secs_f64() >= limit)
+            if let Some(s) = self
+                .index
+                .segments
+                .iter()
+                .find(|s| s.duration.as_secs_f64() >= limit)
             {
                 let number = s.number;
                 p.tolerated(Rule::SegmentOverTargetDuration { number })?;
             }
             if !self.index.ended && self.index.playlist_type.is_none() {
                 let total: Duration = self.index.segments.iter().map(|s| s.duration).sum();
-                if total < td * 3 && self.index.parts.is_empty() && self.index.skipped_segments == 0 {
+                if total < td * 3 && self.index.parts.is_empty() && self.index.skipped_segments == 0
+                {
                     p.tolerated(Rule::ShortLivePlaylist)?;
                 }
             }

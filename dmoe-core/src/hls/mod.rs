@@ -21,14 +21,14 @@ mod media;
 mod multivariant;
 
 use crate::error::{Limit, ManifestError, Rule, ValueProblem};
-use crate::model::{ManifestFormat, Presentation, SegmentIndex};
-use crate::options::{Diagnostics, ParseOptions, Strictness};
+use crate::model::{Presentation, SegmentIndex};
+use crate::options::{Diagnostics, ParseOptions};
 use crate::uri::Resolver;
 
 pub(crate) use attr::Variables;
-pub(crate) use media::apply_playlist_timing;
 use attr::{AttrIter, AttrValue};
 use media::MediaBuilder;
+pub(crate) use media::apply_playlist_timing;
 use multivariant::MultivariantBuilder;
 
 /// Parse an HLS playlist (multivariant or media) into a [`Presentation`].
@@ -68,7 +68,10 @@ pub(crate) fn parse_media_index(
 }
 
 /// Size and encoding checks shared by every entry point.
-pub(crate) fn check_input<'a>(input: &'a [u8], opts: &ParseOptions) -> Result<&'a str, ManifestError> {
+pub(crate) fn check_input<'a>(
+    input: &'a [u8],
+    opts: &ParseOptions,
+) -> Result<&'a str, ManifestError> {
     if input.len() > opts.limits.max_manifest_bytes {
         return Err(ManifestError::TooLarge {
             size: input.len(),
@@ -273,7 +276,10 @@ impl<'o> Parser<'o> {
     }
 
     /// Substitute variables in a quoted string or URI.
-    pub(crate) fn subst<'v>(&mut self, s: &'v str) -> Result<std::borrow::Cow<'v, str>, ManifestError> {
+    pub(crate) fn subst<'v>(
+        &mut self,
+        s: &'v str,
+    ) -> Result<std::borrow::Cow<'v, str>, ManifestError> {
         match self.vars.substitute(s) {
             Ok(v) => Ok(v),
             Err(rule) => {
@@ -306,7 +312,9 @@ impl<'o> Parser<'o> {
         match name {
             "-X-VERSION" => {
                 if self.version.is_some() {
-                    self.violation(Rule::DuplicateTag { tag: "EXT-X-VERSION" })?;
+                    self.violation(Rule::DuplicateTag {
+                        tag: "EXT-X-VERSION",
+                    })?;
                 }
                 match crate::text::parse_u64(value.unwrap_or("").trim()) {
                     Ok(v) => self.version = Some(u32::try_from(v).unwrap_or(u32::MAX)),
@@ -432,15 +440,9 @@ impl<'o> Parser<'o> {
         }
         Ok(())
     }
-
-    /// The strictness in force.
-    pub(crate) fn strictness(&self) -> Strictness {
-        self.diag.strictness
-    }
 }
 
 /// Parse a `YES`/`NO` enumerated value.
 pub(crate) fn yes(v: AttrValue<'_>) -> bool {
     v.raw == "YES"
 }
-

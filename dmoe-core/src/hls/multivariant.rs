@@ -135,7 +135,11 @@ impl MultivariantBuilder {
             "-X-SESSION-KEY" => {
                 if let Some(k) = parse_key(p, "EXT-X-SESSION-KEY", value)? {
                     if k.method == crate::model::KeyMethod::None {
-                        p.invalid("EXT-X-SESSION-KEY", Some("METHOD"), ValueProblem::NotAllowed)?;
+                        p.invalid(
+                            "EXT-X-SESSION-KEY",
+                            Some("METHOD"),
+                            ValueProblem::NotAllowed,
+                        )?;
                     } else {
                         p.check_len(Limit::ListItems, self.session_keys.len())?;
                         self.session_keys.push(k);
@@ -287,7 +291,10 @@ impl MultivariantBuilder {
     }
 
     /// Assemble the presentation: renditions (deduplicated by URI) and variants.
-    pub(crate) fn into_presentation(self, diag: &mut Diagnostics) -> Result<Presentation, ManifestError> {
+    pub(crate) fn into_presentation(
+        self,
+        diag: &mut Diagnostics,
+    ) -> Result<Presentation, ManifestError> {
         let _ = diag;
         let mut p = Presentation::empty(ManifestFormat::HlsMultivariant, PresentationKind::Vod);
         p.periods.push(Period {
@@ -381,11 +388,17 @@ fn media_type_of(codecs: Option<&str>, has_resolution: bool) -> MediaType {
         Some(c) => {
             let video = c.split(',').any(|c| {
                 let c = c.trim();
-                ["avc", "hvc", "hev", "av01", "vp09", "vp8", "dvh", "dva", "mp4v"]
-                    .iter()
-                    .any(|p| c.starts_with(p))
+                [
+                    "avc", "hvc", "hev", "av01", "vp09", "vp8", "dvh", "dva", "mp4v",
+                ]
+                .iter()
+                .any(|p| c.starts_with(p))
             });
-            if video { MediaType::Video } else { MediaType::Audio }
+            if video {
+                MediaType::Video
+            } else {
+                MediaType::Audio
+            }
         }
         None => MediaType::Video,
     }

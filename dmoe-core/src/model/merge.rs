@@ -1,8 +1,6 @@
 //! Live updates: merging a refreshed HLS media playlist (sliding window, `EXT-X-SKIP` delta
 //! updates) or a refreshed dynamic MPD into an existing model.
 
-use std::time::Duration;
-
 use crate::error::{ManifestError, Rule};
 use crate::hls::{self, Variables};
 use crate::model::{
@@ -101,11 +99,12 @@ impl SegmentIndex {
             filled.append(&mut newer.segments);
             newer.segments = filled;
             newer.skipped_segments = 0;
-        } else if let Some(anchor) = newer
-            .segments
-            .iter()
-            .find_map(|n| self.segments.iter().find(|o| o.number == n.number).map(|o| (o, n)))
-        {
+        } else if let Some(anchor) = newer.segments.iter().find_map(|n| {
+            self.segments
+                .iter()
+                .find(|o| o.number == n.number)
+                .map(|o| (o, n))
+        }) {
             // Keep the old timeline: shift by the difference at the first common segment.
             let (o, n) = anchor;
             let (os, ns) = (o.start, n.start);
@@ -125,7 +124,11 @@ impl SegmentIndex {
             .filter(|s| old_last.is_none_or(|l| s.number > l))
             .count();
         let new_first = newer.segments.first().map(|s| s.number).unwrap_or(u64::MAX);
-        summary.removed = self.segments.iter().filter(|s| s.number < new_first).count();
+        summary.removed = self
+            .segments
+            .iter()
+            .filter(|s| s.number < new_first)
+            .count();
         *self = newer;
         Ok(summary)
     }
@@ -186,9 +189,12 @@ impl Presentation {
                 reason: "DASH renditions are updated with apply_mpd_update",
             });
         }
-        let rendition = self.renditions.get(id.0 as usize).ok_or(ManifestError::UpdateMismatch {
-            reason: "unknown rendition id",
-        })?;
+        let rendition =
+            self.renditions
+                .get(id.0 as usize)
+                .ok_or(ManifestError::UpdateMismatch {
+                    reason: "unknown rendition id",
+                })?;
         let mut o = opts.clone();
         if o.base_url.is_none() {
             o.base_url = rendition.uri.clone();
@@ -218,14 +224,14 @@ impl Presentation {
     /// Renditions are matched by [`stable_key`](crate::Rendition::stable_key): matched ones keep
     /// their ids and take the new segment window; new ones are appended. Top-level timing,
     /// steering and low-latency signalling are replaced.
-    pub fn apply_mpd_update(&mut self, newer: Presentation) -> Result<MergeSummary, ManifestError> {
+    pub fn apply_mpd_update(&mut self, newer: Self) -> Result<MergeSummary, ManifestError> {
         if self.format != ManifestFormat::Dash || newer.format != ManifestFormat::Dash {
             return Err(ManifestError::UpdateMismatch {
                 reason: "both presentations must be DASH",
             });
         }
         let mut summary = MergeSummary::default();
-        let Presentation {
+        let Self {
             kind,
             duration,
             periods,
@@ -242,7 +248,11 @@ impl Presentation {
         } = newer;
         let mut id_map = Vec::with_capacity(renditions.len());
         for mut r in renditions {
-            match self.renditions.iter_mut().find(|o| o.stable_key == r.stable_key) {
+            match self
+                .renditions
+                .iter_mut()
+                .find(|o| o.stable_key == r.stable_key)
+            {
                 Some(old) => {
                     let old_numbers = old.segments.segments.last().map(|s| s.number);
                     let new_first = r.segments.segments.first().map(|s| s.number);

@@ -229,7 +229,11 @@ impl Presentation {
             c.parts += s.parts.len();
             c.preload_hints += s.preload_hints.len();
             c.rendition_reports += s.rendition_reports.len();
-            c.keys += s.keys.iter().filter(|k| k.method != KeyMethod::None).count();
+            c.keys += s
+                .keys
+                .iter()
+                .filter(|k| k.method != KeyMethod::None)
+                .count();
         }
         c
     }
@@ -370,7 +374,12 @@ pub struct Rendition {
 }
 
 impl Rendition {
-    pub(crate) fn new(id: RenditionId, stable_key: String, period: u32, media_type: MediaType) -> Self {
+    pub(crate) fn new(
+        id: RenditionId,
+        stable_key: String,
+        period: u32,
+        media_type: MediaType,
+    ) -> Self {
         Self {
             id,
             stable_key,
@@ -499,7 +508,8 @@ pub struct Segment {
     pub key_set: Option<u32>,
     /// Wall-clock time of the first sample.
     pub program_date_time: Option<WallClock>,
-    /// HLS `EXT-X-GAP`: the segment is missing.
+    /// HLS `EXT-X-GAP`: the segment is missing. Also set for an `#EXTINF` that has no URI
+    /// line (its `url` is then empty).
     pub gap: bool,
     /// HLS `EXT-X-BITRATE`.
     pub bitrate: Option<Bitrate>,
@@ -535,6 +545,8 @@ pub enum HintType {
     Part,
     /// The next initialization section.
     Map,
+    /// A type this version of DMOE does not know (clients must ignore it).
+    Unknown,
 }
 
 /// An LL-HLS `EXT-X-PRELOAD-HINT`.
