@@ -76,6 +76,7 @@ pub use units::{Bitrate, ByteCount, ByteRange, Timestamp, WallClock};
 /// HLS is recognised by `#EXTM3U` (or, when permissive, any `#EXT` tag); DASH by an `MPD`
 /// root element.
 pub fn parse(input: &[u8], opts: &ParseOptions) -> Result<Presentation, ManifestError> {
+    hls::check_input(input, opts)?;
     match sniff(input) {
         Some(ManifestFormat::Dash) => dash::parse(input, opts),
         Some(_) => hls::parse(input, opts),

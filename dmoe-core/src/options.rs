@@ -22,9 +22,14 @@ pub enum Strictness {
 /// Caps that bound the memory and time spent on one manifest.
 ///
 /// The defaults accept every real manifest we know of (several hours of 1 s segments,
-/// multi-period ad-inserted MPDs) and refuse hostile ones quickly.
+/// multi-period ad-inserted MPDs) and refuse hostile ones quickly. Override single fields
+/// with struct update syntax:
+///
+/// ```
+/// let l = dmoe_core::Limits { max_segments_per_rendition: 10_000, ..Default::default() };
+/// assert_eq!(l.max_periods, 1_000);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Limits {
     /// Largest manifest accepted, in bytes. Default 16 MiB.
     pub max_manifest_bytes: usize,

@@ -10,7 +10,7 @@
 //! use dmoe_core::cmaf;
 //! // A minimal sidx: version 0, reference_ID 1, timescale 1000, EPT 0, first offset 0,
 //! // two references of 100 and 200 bytes lasting 2 s each.
-//! let mut b = vec![0, 0, 0, 44, b's', b'i', b'd', b'x', 0, 0, 0, 0];
+//! let mut b = vec![0, 0, 0, 56, b's', b'i', b'd', b'x', 0, 0, 0, 0];
 //! for v in [1u32, 1000, 0, 0] { b.extend_from_slice(&v.to_be_bytes()); }
 //! b.extend_from_slice(&[0, 0, 0, 2]);
 //! for (size, dur) in [(100u32, 2000u32), (200, 2000)] {
