@@ -59,6 +59,8 @@
 pub mod cmaf;
 pub mod dash;
 mod error;
+#[cfg(fuzzing)]
+pub mod fuzzing;
 pub mod hls;
 mod model;
 mod options;

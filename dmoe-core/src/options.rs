@@ -37,7 +37,7 @@ pub struct Limits {
     pub max_line_bytes: usize,
     /// Most segments of one rendition after template expansion. Default 200 000.
     pub max_segments_per_rendition: u64,
-    /// Most segments of the whole presentation. Default 2 000 000.
+    /// Most segments of the whole presentation. Default 1 000 000.
     pub max_total_segments: u64,
     /// Most DASH periods. Default 1 000.
     pub max_periods: usize,
@@ -50,6 +50,11 @@ pub struct Limits {
     /// Most items in any other list (parts, hints, reports, keys, date ranges, other tags,
     /// warnings). Default 100 000.
     pub max_list_items: usize,
+    /// Longest window of a live DASH presentation that is expanded into segments, in
+    /// seconds. A dynamic MPD without `timeShiftBufferDepth` has an unbounded window
+    /// (DASH-IF live sources start in 1970); DMOE expands the most recent part of it.
+    /// Default 7 200 (two hours).
+    pub max_live_window_secs: u64,
 }
 
 impl Default for Limits {
@@ -58,12 +63,13 @@ impl Default for Limits {
             max_manifest_bytes: 16 << 20,
             max_line_bytes: 64 << 10,
             max_segments_per_rendition: 200_000,
-            max_total_segments: 2_000_000,
+            max_total_segments: 1_000_000,
             max_periods: 1_000,
             max_xml_depth: 32,
             max_xml_elements: 500_000,
             max_renditions: 10_000,
             max_list_items: 100_000,
+            max_live_window_secs: 7_200,
         }
     }
 }

@@ -29,7 +29,16 @@ fn ll_hls_live_playlist_keeps_everything() {
     assert_eq!(p.format, ManifestFormat::HlsMedia);
     assert_eq!(p.kind, PresentationKind::Live);
     let c = p.counts();
-    assert_eq!((c.segments, c.parts, c.preload_hints, c.rendition_reports, c.keys), (3, 6, 2, 2, 3));
+    assert_eq!(
+        (
+            c.segments,
+            c.parts,
+            c.preload_hints,
+            c.rendition_reports,
+            c.keys
+        ),
+        (3, 6, 2, 2, 3)
+    );
     let idx = &p.renditions[0].segments;
     assert_eq!(idx.media_sequence, 100);
     assert_eq!(idx.discontinuity_sequence, 3);
@@ -39,8 +48,14 @@ fn ll_hls_live_playlist_keeps_everything() {
     assert_eq!(s[0].url, "https://cdn.example.com/live/v/seg100.m4s");
     assert!(!s[1].discontinuity && s[2].discontinuity);
     // EXT-X-MAP applies to every following segment, not just the next one.
-    assert_eq!((s[0].init, s[1].init, s[2].init), (Some(0), Some(0), Some(1)));
-    assert_eq!(idx.init_sections[1].url, "https://cdn.example.com/live/v/init-102.mp4");
+    assert_eq!(
+        (s[0].init, s[1].init, s[2].init),
+        (Some(0), Some(0), Some(1))
+    );
+    assert_eq!(
+        idx.init_sections[1].url,
+        "https://cdn.example.com/live/v/init-102.mp4"
+    );
     // Two keys at once (FairPlay + Widevine), then the FairPlay key rotates.
     let set0 = &idx.key_sets[s[0].key_set.unwrap() as usize];
     let set2 = &idx.key_sets[s[2].key_set.unwrap() as usize];
@@ -56,11 +71,32 @@ fn ll_hls_live_playlist_keeps_everything() {
     assert_eq!((s[1].start, s[2].start), (secs(4.0), secs(8.0)));
     // Parts: four of segment 102 with chained byte ranges, two of the segment in progress.
     let parts = &idx.parts;
-    assert_eq!(parts[0].byte_range, Some(ByteRange { start: 0, length: 20_000 }));
-    assert_eq!(parts[1].byte_range, Some(ByteRange { start: 20_000, length: 21_000 }));
-    assert_eq!(parts[3].byte_range, Some(ByteRange { start: 60_000, length: 22_000 }));
+    assert_eq!(
+        parts[0].byte_range,
+        Some(ByteRange {
+            start: 0,
+            length: 20_000
+        })
+    );
+    assert_eq!(
+        parts[1].byte_range,
+        Some(ByteRange {
+            start: 20_000,
+            length: 21_000
+        })
+    );
+    assert_eq!(
+        parts[3].byte_range,
+        Some(ByteRange {
+            start: 60_000,
+            length: 22_000
+        })
+    );
     assert_eq!((parts[3].segment, parts[3].index), (102, 3));
-    assert_eq!((parts[4].segment, parts[4].index, parts[4].independent), (103, 0, true));
+    assert_eq!(
+        (parts[4].segment, parts[4].index, parts[4].independent),
+        (103, 0, true)
+    );
     assert_eq!((parts[5].segment, parts[5].index), (103, 1));
     assert_eq!(idx.preload_hints[1].hint_type, HintType::Map);
     assert_eq!(idx.preload_hints[1].byte_range_length, Some(800));
@@ -79,7 +115,11 @@ fn delta_update_merges_skipped_segments() {
     let opts = ParseOptions::new().base_url("https://cdn.example.com/live/v/index.m3u8");
     let mut p = dmoe_core::parse(&fixture("ll-hls-live.m3u8"), &opts).unwrap();
     let summary = p
-        .apply_media_playlist(dmoe_core::RenditionId(0), &fixture("ll-hls-delta.m3u8"), &opts)
+        .apply_media_playlist(
+            dmoe_core::RenditionId(0),
+            &fixture("ll-hls-delta.m3u8"),
+            &opts,
+        )
         .unwrap();
     assert_eq!(
         (summary.added, summary.removed, summary.filled_from_previous),
@@ -91,7 +131,10 @@ fn delta_update_merges_skipped_segments() {
     assert_eq!(idx.skipped_segments, 0);
     // The filled segment 102 keeps its init section and keys, re-interned in the new tables.
     let s102 = &idx.segments[1];
-    assert_eq!(idx.init_sections[s102.init.unwrap() as usize].url, "https://cdn.example.com/live/v/init-102.mp4");
+    assert_eq!(
+        idx.init_sections[s102.init.unwrap() as usize].url,
+        "https://cdn.example.com/live/v/init-102.mp4"
+    );
     let keys: Vec<&str> = idx.key_sets[s102.key_set.unwrap() as usize]
         .iter()
         .map(|&k| idx.keys[k as usize].uri.as_deref().unwrap())
@@ -105,8 +148,15 @@ fn delta_update_merges_skipped_segments() {
     let mut fresh = dmoe_core::parse(&fixture("ll-hls-live.m3u8"), &opts).unwrap();
     fresh.renditions[0].segments = Default::default();
     assert!(matches!(
-        fresh.apply_media_playlist(dmoe_core::RenditionId(0), &fixture("ll-hls-delta.m3u8"), &opts),
-        Err(ManifestError::Violation { rule: Rule::SkipWithoutHistory, .. })
+        fresh.apply_media_playlist(
+            dmoe_core::RenditionId(0),
+            &fixture("ll-hls-delta.m3u8"),
+            &opts
+        ),
+        Err(ManifestError::Violation {
+            rule: Rule::SkipWithoutHistory,
+            ..
+        })
     ));
 }
 
@@ -127,19 +177,39 @@ fn multivariant_playlist_model() {
     assert_eq!(v0.closed_captions.as_deref(), Some("cc"));
     assert_eq!(v0.pathway.as_deref(), Some("CDN-A"));
     let r0 = p.rendition(v0.rendition).unwrap();
-    assert_eq!(r0.uri.as_deref(), Some("https://cdn-a.example.com/360p/index.m3u8"));
+    assert_eq!(
+        r0.uri.as_deref(),
+        Some("https://cdn-a.example.com/360p/index.m3u8")
+    );
     assert_eq!(r0.media_type, MediaType::Video);
     assert_eq!(p.variants[2].pathway.as_deref(), Some("CDN-B"));
     assert!(p.variants[3].i_frames_only);
-    let en = p.renditions.iter().find(|r| r.language.as_deref() == Some("en") && r.media_type == MediaType::Audio).unwrap();
-    assert_eq!(en.uri.as_deref(), Some("https://cdn-a.example.com/audio/en.m3u8"));
+    let en = p
+        .renditions
+        .iter()
+        .find(|r| r.language.as_deref() == Some("en") && r.media_type == MediaType::Audio)
+        .unwrap();
+    assert_eq!(
+        en.uri.as_deref(),
+        Some("https://cdn-a.example.com/audio/en.m3u8")
+    );
     assert!(en.default && en.autoselect);
-    let cc = p.renditions.iter().find(|r| r.media_type == MediaType::ClosedCaptions).unwrap();
-    assert_eq!((cc.uri.as_deref(), cc.instream_id.as_deref()), (None, Some("CC1")));
+    let cc = p
+        .renditions
+        .iter()
+        .find(|r| r.media_type == MediaType::ClosedCaptions)
+        .unwrap();
+    assert_eq!(
+        (cc.uri.as_deref(), cc.instream_id.as_deref()),
+        (None, Some("CC1"))
+    );
     let st = p.steering.as_ref().unwrap();
     assert_eq!(st.server_uri, "https://steer.example.com/v1?session=1");
     assert_eq!(st.default_pathway.as_deref(), Some("CDN-A"));
-    assert_eq!(p.start.map(|s| (s.time_offset, s.precise)), Some((-12.5, true)));
+    assert_eq!(
+        p.start.map(|s| (s.time_offset, s.precise)),
+        Some((-12.5, true))
+    );
     assert_eq!(p.session_data[0].value.as_deref(), Some("Test"));
     assert!(p.independent_segments);
 }
@@ -154,38 +224,88 @@ fn dash_multiperiod_vod_is_fully_expanded() {
     assert_eq!(p.kind, PresentationKind::Vod);
     assert_eq!(p.duration, Some(secs(30.0)));
     let c = p.counts();
-    assert_eq!((c.variants, c.renditions, c.segments, c.keys), (3, 5, 17, 2));
+    assert_eq!(
+        (c.variants, c.renditions, c.segments, c.keys),
+        (3, 5, 17, 2)
+    );
     assert_eq!(p.periods[1].start, secs(20.0));
     let v360 = &p.renditions[0];
     assert_eq!(v360.segments.segments.len(), 5);
-    assert_eq!(v360.segments.segments[0].url, "https://a.example.com/show/main/v360/seg-00001.m4s");
-    assert_eq!(v360.segments.init_sections[0].url, "https://a.example.com/show/main/v360/init.mp4");
+    assert_eq!(
+        v360.segments.segments[0].url,
+        "https://a.example.com/show/main/v360/seg-00001.m4s"
+    );
+    assert_eq!(
+        v360.segments.init_sections[0].url,
+        "https://a.example.com/show/main/v360/init.mp4"
+    );
     assert_eq!(v360.base_urls.len(), 2);
     assert_eq!(v360.base_urls[1].service_location.as_deref(), Some("cdn-b"));
     assert_eq!(v360.base_urls[1].url, "https://b.example.com/show/main/");
     assert!((v360.frame_rate.unwrap() - 29.97).abs() < 0.01);
     let v720 = &p.renditions[1];
-    assert_eq!(v720.segments.segments[4].url, "https://a.example.com/show/main/hd/v720/seg-00005.m4s");
+    assert_eq!(
+        v720.segments.segments[4].url,
+        "https://a.example.com/show/main/hd/v720/seg-00005.m4s"
+    );
     assert_eq!(v720.segments.segments[4].start, secs(16.0));
     // r="-1" repeats until the end of the period: 20 s of 4 s segments.
     let audio = &p.renditions[2];
     assert_eq!(audio.media_type, MediaType::Audio);
-    let urls: Vec<&str> = audio.segments.segments.iter().map(|s| s.url.rsplit('/').next().unwrap()).collect();
-    assert_eq!(urls, ["0.m4s", "192000.m4s", "384000.m4s", "576000.m4s", "768000.m4s"]);
+    let urls: Vec<&str> = audio
+        .segments
+        .segments
+        .iter()
+        .map(|s| s.url.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "0.m4s",
+            "192000.m4s",
+            "384000.m4s",
+            "576000.m4s",
+            "768000.m4s"
+        ]
+    );
     assert_eq!(audio.channels.as_deref(), Some("2"));
     assert_eq!(p.variants[0].audio_group.as_deref(), Some("2"));
     // SegmentList with byte ranges.
     let ad = &p.renditions[3];
-    assert_eq!(ad.segments.segments[1].byte_range, Some(ByteRange { start: 50_800, length: 50_000 }));
-    assert_eq!(ad.segments.init_sections[0].byte_range, Some(ByteRange { start: 0, length: 800 }));
+    assert_eq!(
+        ad.segments.segments[1].byte_range,
+        Some(ByteRange {
+            start: 50_800,
+            length: 50_000
+        })
+    );
+    assert_eq!(
+        ad.segments.init_sections[0].byte_range,
+        Some(ByteRange {
+            start: 0,
+            length: 800
+        })
+    );
     // SegmentBase keeps its index range for the sidx.
     let base = &p.renditions[4];
     assert!(base.segments.segments.is_empty());
     let ir = base.segments.index_range.as_ref().unwrap();
     assert_eq!(ir.url, "https://a.example.com/show/ad/audio.mp4");
-    assert_eq!(ir.range, ByteRange { start: 800, length: 100 });
-    assert_eq!(p.content_protection[0].default_kid.as_deref(), Some("10000000-1000-1000-1000-100000000001"));
-    assert_eq!(p.content_protection[1].pssh.as_deref(), Some("AAAAQHBzc2g="));
+    assert_eq!(
+        ir.range,
+        ByteRange {
+            start: 800,
+            length: 100
+        }
+    );
+    assert_eq!(
+        p.content_protection[0].default_kid.as_deref(),
+        Some("10000000-1000-1000-1000-100000000001")
+    );
+    assert_eq!(
+        p.content_protection[1].pssh.as_deref(),
+        Some("AAAAQHBzc2g=")
+    );
     let st = p.steering.as_ref().unwrap();
     assert_eq!(st.server_uri, "https://steer.example.com/dash.dcsm");
     assert!(st.query_before_start);
@@ -200,18 +320,29 @@ fn dash_live_window_follows_the_host_clock() {
     };
     let p = at(40);
     assert_eq!(p.kind, PresentationKind::Live);
-    let nums: Vec<u64> = p.renditions[0].segments.segments.iter().map(|s| s.number).collect();
+    let nums: Vec<u64> = p.renditions[0]
+        .segments
+        .segments
+        .iter()
+        .map(|s| s.number)
+        .collect();
     assert_eq!(nums, (11..=20).collect::<Vec<_>>());
     let p2 = at(100);
     let s = &p2.renditions[1].segments.segments;
-    assert_eq!((s.first().unwrap().number, s.last().unwrap().number), (41, 50));
+    assert_eq!(
+        (s.first().unwrap().number, s.last().unwrap().number),
+        (41, 50)
+    );
     assert_eq!(s[0].url, "high/41.m4s");
     // Without a clock, publishTime (40 s) decides.
     let p3 = dmoe_core::parse(&fixture("live-number.mpd"), &ParseOptions::new()).unwrap();
     assert_eq!(p3.counts().segments, 20);
     let ll = p.low_latency.unwrap();
     assert_eq!(ll.target_latency, Some(secs(3.5)));
-    assert_eq!((ll.min_playback_rate, ll.max_playback_rate), (Some(0.96), Some(1.04)));
+    assert_eq!(
+        (ll.min_playback_rate, ll.max_playback_rate),
+        (Some(0.96), Some(1.04))
+    );
     assert_eq!(ll.availability_time_offset, Some(1.5));
     assert!(ll.chunked);
     let live = p.live.unwrap();
@@ -243,7 +374,10 @@ fn hostile_mpds_fail_fast_with_typed_errors() {
         <Representation id="a" bandwidth="1"/></AdaptationSet></Period></MPD>"#;
     expect_limit(dmoe_core::parse(repeat, &o), Limit::SegmentsPerRendition);
     let laughs = br#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><MPD>&lol2;</MPD>"#;
-    assert!(matches!(dmoe_core::parse(laughs, &o), Err(ManifestError::Doctype { .. })));
+    assert!(matches!(
+        dmoe_core::parse(laughs, &o),
+        Err(ManifestError::Doctype { .. })
+    ));
     let mut big = b"<MPD a=\"".to_vec();
     big.extend(std::iter::repeat_n(b'x', 10 << 20));
     big.extend_from_slice(b"\"/>");
@@ -254,9 +388,15 @@ fn hostile_mpds_fail_fast_with_typed_errors() {
     }
     expect_limit(dmoe_core::parse(&deep, &o), Limit::XmlDepth);
     let many_periods = format!("<MPD>{}</MPD>", "<Period/>".repeat(2000));
-    expect_limit(dmoe_core::parse(many_periods.as_bytes(), &o), Limit::Periods);
+    expect_limit(
+        dmoe_core::parse(many_periods.as_bytes(), &o),
+        Limit::Periods,
+    );
     let huge = vec![b' '; (16 << 20) + 1];
-    assert!(matches!(dmoe_core::parse(&huge, &o), Err(ManifestError::TooLarge { .. })));
+    assert!(matches!(
+        dmoe_core::parse(&huge, &o),
+        Err(ManifestError::TooLarge { .. })
+    ));
 }
 
 #[test]
@@ -270,20 +410,41 @@ fn hostile_playlists_fail_fast_with_typed_errors() {
     for i in 0..1001 {
         pl.push_str(&format!("#EXTINF:1,\n{i}.ts\n"));
     }
-    expect_limit(dmoe_core::parse(pl.as_bytes(), &o), Limit::SegmentsPerRendition);
-    let long = format!("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n{}\n", "a".repeat(70_000));
-    expect_limit(dmoe_core::parse(long.as_bytes(), &ParseOptions::new()), Limit::LineLength);
+    expect_limit(
+        dmoe_core::parse(pl.as_bytes(), &o),
+        Limit::SegmentsPerRendition,
+    );
+    let long = format!(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n{}\n",
+        "a".repeat(70_000)
+    );
+    expect_limit(
+        dmoe_core::parse(long.as_bytes(), &ParseOptions::new()),
+        Limit::LineLength,
+    );
     let js = b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\njavascript:alert(1)\n";
     assert!(matches!(
         dmoe_core::parse(js, &ParseOptions::new()),
-        Err(ManifestError::Violation { rule: Rule::DisallowedUri { .. }, .. })
+        Err(ManifestError::Violation {
+            rule: Rule::DisallowedUri { .. },
+            ..
+        })
     ));
     let file = b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MAP:URI=\"file:///etc/passwd\"\n#EXTINF:1,\na.ts\n";
     assert!(dmoe_core::parse(file, &ParseOptions::new()).is_err());
     let skip = b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-SKIP:SKIPPED-SEGMENTS=99999999999\n";
-    expect_limit(dmoe_core::parse(skip, &ParseOptions::new()), Limit::SegmentsPerRendition);
-    assert!(matches!(dmoe_core::parse(b"\xff\xfe#EXTM3U", &ParseOptions::new()), Err(ManifestError::NotUtf8 { .. })));
-    assert!(matches!(dmoe_core::parse(b"   ", &ParseOptions::new()), Err(ManifestError::Empty)));
+    expect_limit(
+        dmoe_core::parse(skip, &ParseOptions::new()),
+        Limit::SegmentsPerRendition,
+    );
+    assert!(matches!(
+        dmoe_core::parse(b"\xff\xfe#EXTM3U", &ParseOptions::new()),
+        Err(ManifestError::NotUtf8 { .. })
+    ));
+    assert!(matches!(
+        dmoe_core::parse(b"   ", &ParseOptions::new()),
+        Err(ManifestError::Empty)
+    ));
 }
 
 #[test]

@@ -544,7 +544,10 @@ impl SegInfo<'_> {
         el: El<'_>,
     ) -> Result<Vec<(u64, u64, u64)>, ManifestError> {
         let tsf = ts as f64;
-        let ato = self.ato.unwrap_or(0.0);
+        // A segment is available `ato` seconds before it is complete, but never before it
+        // starts: `availabilityTimeOffset="INF"` (chunked low-latency) means "from its start".
+        let max_ato = self.duration.map_or(60.0, |d| d as f64 / tsf);
+        let ato = self.ato.unwrap_or(0.0).clamp(0.0, max_ato);
         // Latest media time (timescale units) that may be listed.
         let horizon: Option<f64> = if x.dynamic {
             x.now_in_period.map(|n| (n + ato) * tsf + pto as f64)

@@ -278,7 +278,11 @@ fn walk(
             duration,
             dynamic,
             now_in_period,
-            time_shift_depth: live.time_shift_depth,
+            time_shift_depth: Some(
+                live.time_shift_depth
+                    .unwrap_or(Duration::MAX)
+                    .min(Duration::from_secs(opts.limits.max_live_window_secs)),
+            ),
             limits_segments: opts.limits.max_segments_per_rendition,
         };
         let pbases = bases.descend(*el, rep)?;
