@@ -527,7 +527,13 @@ fn fragment(traf: BoxRef<'_>, init: Option<&InitInfo>) -> Result<FragmentInfo, M
                 box_type: "trun".into(),
             });
         }
-        for i in 0..count {
+        if per_sample == 0 {
+            // No per-sample fields: every sample has the default duration. Multiply rather
+            // than loop, so a huge sample_count costs nothing (found by fuzzing).
+            let d = u64::from(default_duration.unwrap_or(0));
+            f.duration = f.duration.saturating_add(d.saturating_mul(count));
+        }
+        for i in 0..if per_sample == 0 { 0 } else { count } {
             let d = if flags & 0x100 != 0 {
                 c.u32()?
             } else {

@@ -131,3 +131,17 @@ fn codec_strings() {
     assert!(!enc);
     assert_eq!(dims, Some((1280, 720)));
 }
+
+#[test]
+fn trun_without_per_sample_fields_is_not_a_loop() {
+    // Regression from fuzzing: sample_count = u32::MAX with no per-sample fields used to
+    // iterate four billion times.
+    let mut tfhd_p = 1u32.to_be_bytes().to_vec();
+    tfhd_p.extend_from_slice(&1000u32.to_be_bytes());
+    let tfhd = full(b"tfhd", 0, 0x8, &tfhd_p);
+    let trun = full(b"trun", 0, 0, &u32::MAX.to_be_bytes());
+    let moof = bx(b"moof", &bx(b"traf", &[tfhd, trun].concat()));
+    let m = parse_media_segment(&moof, None).unwrap();
+    assert_eq!(m.fragments[0].sample_count, u64::from(u32::MAX));
+    assert_eq!(m.fragments[0].duration, u64::from(u32::MAX) * 1000);
+}

@@ -646,3 +646,76 @@ fn period(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{ManifestError, ParseOptions, Rule, ValueProblem};
+
+    fn parse(s: &str) -> Result<crate::Presentation, ManifestError> {
+        super::parse(s.as_bytes(), &ParseOptions::new())
+    }
+
+    #[test]
+    fn representation_attributes_inherit_from_the_adaptation_set() {
+        let p = parse(r#"<MPD mediaPresentationDuration="PT4S"><Period><AdaptationSet mimeType="audio/mp4" codecs="mp4a.40.2" lang="fr">
+            <SegmentTemplate media="$RepresentationID$_$Number$.m4s" duration="2"/>
+            <Representation id="a" bandwidth="64000"/></AdaptationSet></Period></MPD>"#).unwrap();
+        let r = &p.renditions[0];
+        assert_eq!(r.codecs.as_deref(), Some("mp4a.40.2"));
+        assert_eq!(r.language.as_deref(), Some("fr"));
+        assert_eq!(r.media_type, crate::MediaType::Audio);
+        // A period with only audio offers its audio as the variants.
+        assert_eq!(p.variants.len(), 1);
+        assert_eq!(r.segments.segments[1].url, "a_2.m4s");
+    }
+
+    #[test]
+    fn last_number_segment_is_cut_at_the_period_end() {
+        let p = parse(
+            r#"<MPD mediaPresentationDuration="PT5S"><Period><AdaptationSet mimeType="video/mp4">
+            <SegmentTemplate media="$Number$.m4s" duration="2"/>
+            <Representation id="v" bandwidth="1"/></AdaptationSet></Period></MPD>"#,
+        )
+        .unwrap();
+        let s = &p.renditions[0].segments.segments;
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[2].duration, std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn bad_values_are_typed_errors() {
+        let e = parse(r#"<MPD><Period><AdaptationSet><SegmentTemplate timescale="x" media="a"/><Representation id="v" bandwidth="1"/></AdaptationSet></Period></MPD>"#).unwrap_err();
+        assert!(matches!(
+            e,
+            ManifestError::Violation {
+                rule: Rule::InvalidValue {
+                    attribute: Some("timescale"),
+                    problem: ValueProblem::NotAnInteger,
+                    ..
+                },
+                ..
+            }
+        ));
+        let e = parse(r#"<MPD><Period><AdaptationSet><SegmentTemplate media="$Foo$" duration="1"/><Representation id="v"/></AdaptationSet></Period></MPD>"#).unwrap_err();
+        assert!(matches!(
+            e,
+            ManifestError::Violation {
+                rule: Rule::InvalidTemplate,
+                ..
+            }
+        ));
+        let e = parse(r#"<MPD><Period><BaseURL>javascript:alert(1)</BaseURL></Period></MPD>"#)
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            ManifestError::Violation {
+                rule: Rule::DisallowedUri { .. },
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse("<NotMPD/>"),
+            Err(ManifestError::UnknownFormat)
+        ));
+    }
+}

@@ -907,3 +907,112 @@ pub(crate) fn parse_key(
         key_format_versions,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{ByteRange, ManifestError, ParseOptions, Rule, Strictness};
+
+    fn parse(s: &str) -> Result<crate::Presentation, ManifestError> {
+        crate::hls::parse(s.as_bytes(), &ParseOptions::new())
+    }
+
+    #[test]
+    fn byte_ranges_continue_from_the_previous_one() {
+        let p = parse("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\n#EXT-X-BYTERANGE:100@50\na.ts\n#EXTINF:4,\n#EXT-X-BYTERANGE:200\na.ts\n#EXTINF:4,\n#EXT-X-BYTERANGE:10\nb.ts\n").unwrap();
+        let r: Vec<_> = p.renditions[0]
+            .segments
+            .segments
+            .iter()
+            .map(|s| s.byte_range)
+            .collect();
+        assert_eq!(
+            r,
+            [
+                Some(ByteRange {
+                    start: 50,
+                    length: 100
+                }),
+                Some(ByteRange {
+                    start: 150,
+                    length: 200
+                }),
+                Some(ByteRange {
+                    start: 0,
+                    length: 10
+                }),
+            ]
+        );
+    }
+
+    #[test]
+    fn key_none_clears_keys_in_force() {
+        let p = parse("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-KEY:METHOD=AES-128,URI=\"k\",IV=0x0000000000000000000000000000000A\n#EXTINF:4,\na.ts\n#EXT-X-KEY:METHOD=NONE\n#EXTINF:4,\nb.ts\n").unwrap();
+        let idx = &p.renditions[0].segments;
+        assert!(idx.segments[0].key_set.is_some());
+        assert_eq!(idx.segments[1].key_set, None);
+        assert_eq!(idx.keys[0].iv.unwrap()[15], 10);
+        assert_eq!(p.counts().keys, 1);
+    }
+
+    #[test]
+    fn media_sequence_after_a_segment_fails() {
+        let e =
+            parse("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\na.ts\n#EXT-X-MEDIA-SEQUENCE:3\n")
+                .unwrap_err();
+        assert!(matches!(
+            e,
+            ManifestError::Violation {
+                line: 5,
+                rule: Rule::TagAfterFirstSegment { .. }
+            }
+        ));
+    }
+
+    #[test]
+    fn event_and_vod_kinds() {
+        let ev = parse(
+            "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:4,\na.ts\n",
+        )
+        .unwrap();
+        assert_eq!(ev.kind, crate::PresentationKind::Event);
+        let vod = parse("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\na.ts\n#EXTINF:2.5,\nb.ts\n#EXT-X-ENDLIST\n").unwrap();
+        assert_eq!(vod.kind, crate::PresentationKind::Vod);
+        assert_eq!(vod.duration, Some(std::time::Duration::from_secs_f64(6.5)));
+    }
+
+    #[test]
+    fn strict_flags_segments_over_target_duration() {
+        let s = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:5,\na.ts\n#EXT-X-ENDLIST\n";
+        assert!(parse(s).is_ok());
+        let strict = crate::hls::parse(
+            s.as_bytes(),
+            &ParseOptions::new().strictness(Strictness::Strict),
+        );
+        assert!(matches!(
+            strict,
+            Err(ManifestError::Violation {
+                rule: Rule::SegmentOverTargetDuration { number: 0 },
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn variables_substitute_in_uris_and_must_be_defined() {
+        let ok = parse("#EXTM3U\n#EXT-X-DEFINE:NAME=\"h\",VALUE=\"https://x.example\"\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\n{$h}/a.ts\n").unwrap();
+        assert_eq!(
+            ok.renditions[0].segments.segments[0].url,
+            "https://x.example/a.ts"
+        );
+        let bad = parse(
+            "#EXTM3U\n#EXT-X-DEFINE:NAME=\"h\",VALUE=\"x\"\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\n{$nope}/a.ts\n",
+        );
+        assert!(matches!(
+            bad,
+            Err(ManifestError::Violation {
+                rule: Rule::UndefinedVariable { .. },
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,1 @@
+//! Host examples for DMOE; see `rust/`.
