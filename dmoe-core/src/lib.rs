@@ -56,6 +56,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod abr;
 pub mod cmaf;
 pub mod dash;
 mod error;
@@ -68,6 +69,10 @@ mod text;
 mod units;
 mod uri;
 
+pub use abr::{
+    AbrContext, AbrController, Caps, Decision, InFlight, Ladder, LadderError, LiveContext,
+    PlaybackState, Reason, Rung, TransferSample,
+};
 pub use error::{Limit, ManifestError, Rule, ValueProblem, Warning};
 pub use model::*;
 pub use options::{Limits, ParseOptions, Strictness};

@@ -102,6 +102,14 @@ impl Resolver {
         }
     }
 
+    /// The base itself, as a string (what resolving an empty reference gives).
+    pub(crate) fn base_string(&self) -> String {
+        match &self.base {
+            Some(u) => strip_placeholder(u.clone()),
+            None => String::new(),
+        }
+    }
+
     /// Resolve a steering server URI: like [`resolve`](Self::resolve) but `data:` is allowed.
     pub(crate) fn resolve_steering(&self, reference: &str) -> Result<String, Rule> {
         match scheme_of(reference) {

@@ -24,7 +24,11 @@ fn regressions_replay_without_panics_or_hangs() {
     for target in ["hls", "dash", "mp4"] {
         for (name, bytes) in inputs(target) {
             n += 1;
-            for s in [Strictness::Permissive, Strictness::Normal, Strictness::Strict] {
+            for s in [
+                Strictness::Permissive,
+                Strictness::Normal,
+                Strictness::Strict,
+            ] {
                 let _ = dmoe_core::parse(&bytes, &ParseOptions::new().strictness(s));
             }
             let init = dmoe_core::cmaf::parse_init(&bytes).ok();
@@ -33,5 +37,8 @@ fn regressions_replay_without_panics_or_hangs() {
             println!("replayed {name}");
         }
     }
-    assert!(n >= 1, "the regression folders hold at least the committed cases");
+    assert!(
+        n >= 1,
+        "the regression folders hold at least the committed cases"
+    );
 }

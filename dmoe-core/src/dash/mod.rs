@@ -66,12 +66,12 @@ struct Bases {
 }
 
 impl Bases {
-    /// Descend into `el`'s BaseURL children.
-    fn descend(&self, el: El<'_>, rep: &mut Report<'_>) -> Result<Self, ManifestError> {
-        let children: Vec<El<'_>> = el.children_named("BaseURL").collect();
-        if children.is_empty() {
-            return Ok(self.clone());
+    /// Descend into `el`'s BaseURL children; None when it has none (the chain is unchanged).
+    fn descend(&self, el: El<'_>, rep: &mut Report<'_>) -> Result<Option<Self>, ManifestError> {
+        if el.child("BaseURL").is_none() {
+            return Ok(None);
         }
+        let children: Vec<El<'_>> = el.children_named("BaseURL").collect();
         let mut alts = Vec::new();
         for (parent, parent_loc) in &self.alts {
             for c in &children {
@@ -91,9 +91,9 @@ impl Bases {
             }
         }
         if alts.is_empty() {
-            return Ok(self.clone());
+            return Ok(None);
         }
-        Ok(Self { alts })
+        Ok(Some(Self { alts }))
     }
 
     fn first(&self) -> &Resolver {
@@ -201,10 +201,13 @@ fn walk(
         p.live = Some(live);
     }
     let now = opts.now.or(publish);
-    let bases = Bases {
+    let root = Bases {
         alts: vec![(resolver, None)],
-    }
-    .descend(mpd, rep)?;
+    };
+    let bases = match root.descend(mpd, rep)? {
+        Some(b) => b,
+        None => root,
+    };
     for loc in mpd.children_named("Location") {
         if let Ok(u) = bases.first().resolve(loc.text()) {
             p.locations.push(u);
@@ -290,7 +293,7 @@ fn walk(
         period(
             *el,
             &pctx,
-            &pbases,
+            pbases.as_ref().unwrap_or(&bases),
             &pinfo,
             &mut p,
             &mut ll,
@@ -428,7 +431,8 @@ fn period(
             .attr("id")
             .map(str::to_owned)
             .unwrap_or_else(|| ai.to_string());
-        let abases = bases.descend(aset, rep)?;
+        let abases_own = bases.descend(aset, rep)?;
+        let abases = abases_own.as_ref().unwrap_or(bases);
         let ainfo = info.descend(aset, rep)?;
         let trick = aset
             .children_named("EssentialProperty")
@@ -476,7 +480,8 @@ fn period(
             let codecs = attr("codecs").map(str::to_owned);
             let mime = attr("mimeType");
             let mt = media_type(mime, aset.attr("contentType"), codecs.as_deref());
-            let rbases = abases.descend(r, rep)?;
+            let rbases_own = abases.descend(r, rep)?;
+            let rbases = rbases_own.as_ref().unwrap_or(abases);
             let rinfo = ainfo.descend(r, rep)?;
             if let Some(ato) = rinfo.ato {
                 ll.availability_time_offset =
@@ -540,11 +545,9 @@ fn period(
             rd.base_urls = rbases
                 .alts
                 .iter()
-                .filter_map(|(res, loc)| {
-                    res.resolve("").ok().map(|url| BaseUrl {
-                        url,
-                        service_location: loc.clone(),
-                    })
+                .map(|(res, loc)| BaseUrl {
+                    url: res.base_string(),
+                    service_location: loc.clone(),
                 })
                 .collect();
             rd.pathway = rbases.alts[0].1.clone();

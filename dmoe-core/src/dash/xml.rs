@@ -12,11 +12,28 @@ use crate::text::line_of;
 
 const NONE: u32 = u32::MAX;
 
+/// A string stored in the document's arena.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// One attribute: qualified key, where its local part starts, value.
+#[derive(Debug, Clone, Copy)]
+struct Attr {
+    key: Span,
+    local: u8,
+    value: Span,
+}
+
 /// One element.
 #[derive(Debug)]
 pub(crate) struct Node {
     /// Qualified name as written (`cenc:pssh`).
-    pub(crate) name: Box<str>,
+    name: Span,
+    /// Where the local name starts in `name` (after any prefix).
+    local_start: u8,
     attr_start: u32,
     attr_end: u32,
     first_child: u32,
@@ -31,7 +48,9 @@ pub(crate) struct Node {
 #[derive(Debug)]
 pub(crate) struct Doc {
     nodes: Vec<Node>,
-    attrs: Vec<(Box<str>, String)>,
+    attrs: Vec<Attr>,
+    /// All names, keys and values, back to back (one allocation instead of thousands).
+    arena: String,
 }
 
 /// A borrowed element of a [`Doc`].
@@ -41,8 +60,10 @@ pub(crate) struct El<'d> {
     idx: u32,
 }
 
-fn local(name: &str) -> &str {
-    name.rsplit(':').next().unwrap_or(name)
+/// Where the local part of a qualified name starts.
+fn local_start(name: &str) -> u8 {
+    name.rfind(':')
+        .map_or(0, |i| u8::try_from(i + 1).unwrap_or(0))
 }
 
 impl<'d> El<'d> {
@@ -52,7 +73,9 @@ impl<'d> El<'d> {
 
     /// Local name (without prefix).
     pub(crate) fn name(&self) -> &'d str {
-        local(&self.node().name)
+        let n = self.node();
+        let full = self.doc.str(n.name);
+        full.get(usize::from(n.local_start)..).unwrap_or(full)
     }
 
     /// Text content.
@@ -69,11 +92,18 @@ impl<'d> El<'d> {
     pub(crate) fn attr(&self, name: &str) -> Option<&'d str> {
         let n = self.node();
         let attrs = &self.doc.attrs[n.attr_start as usize..n.attr_end as usize];
-        attrs
-            .iter()
-            .find(|(k, _)| &**k == name)
-            .or_else(|| attrs.iter().find(|(k, _)| local(k) == name))
-            .map(|(_, v)| v.as_str())
+        let d = self.doc;
+        let mut by_local = None;
+        for a in attrs {
+            let key = d.str(a.key);
+            if key == name {
+                return Some(d.str(a.value));
+            }
+            if by_local.is_none() && a.local > 0 && key.get(usize::from(a.local)..) == Some(name) {
+                by_local = Some(a.value);
+            }
+        }
+        by_local.map(|v| d.str(v))
     }
 
     /// Child elements.
@@ -122,6 +152,22 @@ fn xml_err(input: &str, pos: u64, detail: impl ToString) -> ManifestError {
 }
 
 impl Doc {
+    fn str(&self, s: Span) -> &str {
+        let start = s.start as usize;
+        self.arena
+            .get(start..start + s.len as usize)
+            .unwrap_or_default()
+    }
+
+    fn store(&mut self, s: &str) -> Span {
+        let start = self.arena.len() as u32;
+        self.arena.push_str(s);
+        Span {
+            start,
+            len: s.len() as u32,
+        }
+    }
+
     /// The root element.
     pub(crate) fn root(&self) -> El<'_> {
         El { doc: self, idx: 0 }
@@ -134,6 +180,7 @@ impl Doc {
         let mut doc = Self {
             nodes: Vec::new(),
             attrs: Vec::new(),
+            arena: String::with_capacity(input.len() / 4),
         };
         // (node index, last child index)
         let mut stack: Vec<(u32, u32)> = Vec::new();
@@ -167,6 +214,11 @@ impl Doc {
                     if let Some(&(top, _)) = stack.last() {
                         let s = t.decode().map_err(|e| xml_err(input, pos, e))?;
                         let text = &mut doc.nodes[top as usize].text;
+                        // Indentation between elements is not content; skip it without
+                        // allocating (text next to an entity reference is kept).
+                        if text.is_empty() && s.trim().is_empty() {
+                            continue;
+                        }
                         if text.len() + s.len() > max_val {
                             return Err(too_long(pos));
                         }
@@ -252,9 +304,11 @@ impl Doc {
         if stack.is_empty() && !self.nodes.is_empty() {
             return Err(xml_err(input, pos, "more than one root element"));
         }
-        let name = std::str::from_utf8(e.name().as_ref())
-            .map_err(|err| xml_err(input, pos, err))?
-            .into();
+        let qname = e.name();
+        let name_str =
+            std::str::from_utf8(qname.as_ref()).map_err(|err| xml_err(input, pos, err))?;
+        let name_local = local_start(name_str);
+        let name = self.store(name_str);
         let attr_start = self.attrs.len() as u32;
         for a in e.attributes() {
             let a = a.map_err(|err| xml_err(input, pos, err))?;
@@ -267,15 +321,16 @@ impl Doc {
                     line: line_of(input.as_bytes(), pos as usize),
                 });
             }
-            let v = a
-                .unescape_value()
-                .map_err(|err| xml_err(input, pos, err))?
-                .into_owned();
-            self.attrs.push((key.into(), v));
+            let v = a.unescape_value().map_err(|err| xml_err(input, pos, err))?;
+            let local = local_start(key);
+            let key = self.store(key);
+            let value = self.store(&v);
+            self.attrs.push(Attr { key, local, value });
         }
         let idx = self.nodes.len() as u32;
         self.nodes.push(Node {
             name,
+            local_start: name_local,
             attr_start,
             attr_end: self.attrs.len() as u32,
             first_child: NONE,
@@ -302,7 +357,7 @@ mod tests {
     #[test]
     fn builds_tree() {
         let d = Doc::parse(
-            r#"<?xml version="1.0"?><MPD a="1"><Period id="p"><BaseURL>x/&amp;y</BaseURL></Period><Period/></MPD>"#,
+            r#"<?xml version="1.0"?><MPD a="1"><Period id="p"><BaseURL>x/&amp;y</BaseURL><Label>Tom &amp; Jerry</Label></Period><Period/></MPD>"#,
             &Limits::default(),
         )
         .unwrap();
@@ -312,6 +367,7 @@ mod tests {
         let periods: Vec<_> = root.children_named("Period").collect();
         assert_eq!(periods.len(), 2);
         assert_eq!(periods[0].child("BaseURL").unwrap().text(), "x/&y");
+        assert_eq!(periods[0].child("Label").unwrap().text(), "Tom & Jerry");
     }
 
     #[test]
