@@ -1,0 +1,147 @@
+//! Dual-half-life EWMA weighted by download time, bias-corrected; the estimate is the
+//! minimum of the fast and slow averages. This is the estimator hls.js
+//! (`EwmaBandWidthEstimator`) and Shaka (`EwmaBandwidthEstimator`) use.
+
+use super::Sample;
+
+/// One exponentially weighted moving average with a half-life in seconds of transfer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ewma {
+    alpha: f64,
+    estimate: f64,
+    total_weight: f64,
+}
+
+impl Ewma {
+    /// An average whose weight halves every `half_life` seconds of samples.
+    pub fn new(half_life: f64) -> Self {
+        let half_life = if half_life.is_finite() && half_life > 0.0 {
+            half_life
+        } else {
+            1.0
+        };
+        Self {
+            alpha: 0.5f64.powf(1.0 / half_life),
+            estimate: 0.0,
+            total_weight: 0.0,
+        }
+    }
+
+    /// Add a value observed over `weight` seconds.
+    pub fn sample(&mut self, weight: f64, value: f64) {
+        let adj = self.alpha.powf(weight);
+        self.estimate = value * (1.0 - adj) + adj * self.estimate;
+        self.total_weight += weight;
+    }
+
+    /// The bias-corrected average, None before any sample.
+    pub fn estimate(&self) -> Option<f64> {
+        if self.total_weight <= 0.0 {
+            return None;
+        }
+        let zero_factor = 1.0 - self.alpha.powf(self.total_weight);
+        (zero_factor > 0.0).then(|| self.estimate / zero_factor)
+    }
+}
+
+/// Fast and slow EWMAs; the estimate is their minimum (quick to fall, slow to rise).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DualEwma {
+    fast: Ewma,
+    slow: Ewma,
+}
+
+impl Default for DualEwma {
+    /// hls.js defaults: half-lives of 3 and 9 seconds.
+    fn default() -> Self {
+        Self::new(3.0, 9.0)
+    }
+}
+
+impl DualEwma {
+    /// With the given half-lives in seconds.
+    pub fn new(fast: f64, slow: f64) -> Self {
+        Self {
+            fast: Ewma::new(fast),
+            slow: Ewma::new(slow),
+        }
+    }
+
+    /// Add a sample (weighted by its transfer seconds).
+    pub fn add(&mut self, s: &Sample) {
+        self.fast.sample(s.seconds, s.bps);
+        self.slow.sample(s.seconds, s.bps);
+    }
+
+    /// min(fast, slow) in bits per second.
+    pub fn estimate(&self) -> Option<f64> {
+        match (self.fast.estimate(), self.slow.estimate()) {
+            (Some(f), Some(s)) => Some(f.min(s)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The fast average alone.
+    pub fn fast(&self) -> Option<f64> {
+        self.fast.estimate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converges_and_is_bias_corrected() {
+        let mut e = DualEwma::default();
+        assert_eq!(e.estimate(), None);
+        e.add(&Sample {
+            bps: 4e6,
+            seconds: 1.0,
+            bytes: 5e5,
+        });
+        // One sample: the bias-corrected estimate is that sample.
+        assert!((e.estimate().unwrap() - 4e6).abs() < 1.0);
+        for _ in 0..20 {
+            e.add(&Sample {
+                bps: 1e6,
+                seconds: 1.0,
+                bytes: 1.25e5,
+            });
+        }
+        let est = e.estimate().unwrap();
+        assert!(est < 1.1e6 && est >= 1e6, "{est}");
+    }
+
+    #[test]
+    fn drops_fast_rises_slowly() {
+        let mut e = DualEwma::default();
+        for _ in 0..30 {
+            e.add(&Sample {
+                bps: 1e6,
+                seconds: 1.0,
+                bytes: 1.25e5,
+            });
+        }
+        e.add(&Sample {
+            bps: 10e6,
+            seconds: 1.0,
+            bytes: 1.25e6,
+        });
+        assert!(e.estimate().unwrap() < 2e6);
+        let mut d = DualEwma::default();
+        for _ in 0..30 {
+            d.add(&Sample {
+                bps: 10e6,
+                seconds: 1.0,
+                bytes: 1.25e6,
+            });
+        }
+        d.add(&Sample {
+            bps: 1e6,
+            seconds: 2.0,
+            bytes: 2.5e5,
+        });
+        assert!(d.estimate().unwrap() < 7e6);
+    }
+}
