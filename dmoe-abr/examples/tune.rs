@@ -66,27 +66,26 @@ fn main() {
     };
     let spec = std::env::args().nth(2).unwrap_or_default();
     let mut best = (f64::NEG_INFINITY, HybridConfig::default());
-    for rw in [0.0, 0.25, 0.5, 0.75] {
-        for w in [0.25, 0.5, 1.0] {
-            for risk in [0.15, 0.3, 0.6] {
-                for hold in [0.1, 0.2, 0.3] {
-                    let h = HybridConfig {
-                        recent_weight: rw,
-                        worst_error_weight: w,
-                        risk_weight: risk,
-                        hold_margin: hold,
-                        ..HybridConfig::default()
-                    };
-                    let [f, s] = run(h);
-                    let score = f / 0.609 + s / 1.149;
-                    if score > best.0 {
-                        best = (score, h);
-                        println!(
-                            "{f:.4} {s:.4} {score:.4} rw={rw} w={w} risk={risk} hold={hold} {spec}"
-                        );
-                    }
-                }
-            }
+    for f in [0.0, 0.1, 0.25, 0.5, 1.0] {
+        let h = HybridConfig {
+            hold_depth_factor: f,
+            ..HybridConfig::default()
+        };
+        let [a, b] = run(h);
+        let mut c = Hybrid::new(h);
+        let (mut ev, mut sw, mut q) = (0, 0, 0.0);
+        let video_b = sim::builtin_video(1);
+        for t in sim::builtin_traces(1, 4) {
+            dmoe_core::AbrController::reset(&mut c);
+            let r = sim::simulate(&mut c, &t, &video_b, &SimConfig::default());
+            ev += r.rebuffer_events;
+            sw += r.switches;
+            q += r.qoe_lin_per_chunk;
         }
+        println!(
+            "f={f} fcc={a:.4} hsdpa={b:.4} realistic qoe={:.4} events={ev} switches={sw} {spec}",
+            q / 20.0
+        );
     }
+    let _ = &mut best;
 }

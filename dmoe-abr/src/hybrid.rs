@@ -29,8 +29,9 @@ use dmoe_core::{
 use crate::REBUFFER_PENALTY;
 use crate::estimator::{DualEwma, SampleFilter, SlidingHarmonic};
 
-/// Tuning of the hybrid controller. The defaults are what the trace studies in
-/// `dmoe-abr/tests` and `dmoe-sim` measured best; see the crate docs.
+/// Tuning of the hybrid controller. The defaults come from a grid search
+/// (`cargo run --release -p dmoe-abr --example tune`) over the public Pensieve FCC and HSDPA
+/// trace sets, scored as the sum of each set's fraction of the offline optimum.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HybridConfig {
     /// Segments looked ahead.
@@ -46,10 +47,13 @@ pub struct HybridConfig {
     pub buffer_value: f64,
     /// Buffer beyond this is worth nothing more.
     pub buffer_value_cap: Duration,
-    /// Penalty per Mbps of switch (QoE_lin uses 1).
+    /// Penalty per Mbps of switch in planning (QoE_lin scores 1; planning with more inertia
+    /// than the score avoids chasing noisy predictions).
     pub switch_penalty: f64,
     /// A better plan must beat staying by this much (QoE units) to switch.
     pub hold_margin: f64,
+    /// How much the hold margin grows per segment of buffer.
+    pub hold_depth_factor: f64,
     /// Throughput assumed before any sample, bits per second.
     pub default_estimate_bps: f64,
     /// Fraction of the default estimate the first segment may use.
@@ -62,13 +66,14 @@ impl Default for HybridConfig {
     fn default() -> Self {
         Self {
             horizon: 5,
-            worst_error_weight: 0.5,
-            recent_weight: 0.0,
+            worst_error_weight: 0.25,
+            recent_weight: 0.25,
             risk_weight: 0.3,
             buffer_value: 0.2,
             buffer_value_cap: Duration::from_secs(20),
-            switch_penalty: 1.0,
-            hold_margin: 0.2,
+            switch_penalty: 2.5,
+            hold_margin: 0.1,
+            hold_depth_factor: 0.0,
             default_estimate_bps: 1_000_000.0,
             startup_safety: 0.7,
             abandon_after: Duration::from_millis(500),
@@ -83,6 +88,8 @@ pub struct Hybrid {
     filter: SampleFilter,
     harmonic: SlidingHarmonic,
     ewma: DualEwma,
+    /// Time to first byte, seconds (EWMA), added to every planned download.
+    ttfb: crate::estimator::Ewma,
     /// Throughput of the segment in flight, from progress samples.
     in_flight_bps: Option<f64>,
     state: PlaybackState,
@@ -97,6 +104,9 @@ impl Default for Hybrid {
 /// Largest horizon the fixed-size plan arrays hold.
 const MAX_HORIZON: usize = 10;
 
+/// Largest ladder the fixed-size arrays hold (the ladder type's own cap).
+const MAX_RUNGS: usize = dmoe_core::abr::MAX_RUNGS;
+
 impl Hybrid {
     /// A controller with this tuning.
     pub fn new(cfg: HybridConfig) -> Self {
@@ -105,6 +115,7 @@ impl Hybrid {
             filter: SampleFilter::default(),
             harmonic: SlidingHarmonic::default(),
             ewma: DualEwma::default(),
+            ttfb: crate::estimator::Ewma::new(3.0),
             in_flight_bps: None,
             state: PlaybackState::Starting,
         }
@@ -131,55 +142,73 @@ impl Hybrid {
         Some((expected, pessimistic.min(expected)))
     }
 
-    /// Score of a plan (first segment at `a`, the rest at `b`): QoE_lin over the horizon,
-    /// minus the risk term, plus the value of the buffer left.
-    fn score(
+    /// Best score over the plan family for each first rung `a` in `bottom..=top`: QoE_lin
+    /// over the horizon, minus the risk term, plus the value of the buffer left. Plans are
+    /// "first segment at `a`, the rest at `b`" with `|a − b| ≤ 2`. Download times are
+    /// precomputed once per decision and the first step is shared by all `b`, so a decision
+    /// is a few hundred multiply-adds and touches no heap.
+    fn plan_scores(
         &self,
         ctx: &AbrContext<'_>,
-        a: usize,
-        b: usize,
+        (bottom, top): (usize, usize),
         horizon: usize,
-        bw: f64,
-        low: f64,
-    ) -> f64 {
+        (bw, low): (f64, f64),
+        out: &mut [f64; MAX_RUNGS],
+    ) {
         let seg = ctx.segment_duration.as_secs_f64();
         let cap = ctx.max_buffer.as_secs_f64().max(seg);
-        let mut buf = ctx.buffer.as_secs_f64();
-        let mut buf_low = buf;
-        let mut rebuf = 0.0;
-        let mut rebuf_low = 0.0;
-        let mut quality = 0.0;
-        let mut last = ctx.previous.unwrap_or(a);
-        let mut smooth = 0.0;
-        for k in 0..horizon {
-            let q = if k == 0 { a } else { b };
-            let bits = ctx.segment_bytes(k, q) * 8.0;
-            let t = bits / bw;
-            let t_low = bits / low;
-            if t > buf {
-                rebuf += t - buf;
-                buf = 0.0;
-            } else {
-                buf -= t;
+        let ttfb = self.ttfb.estimate().unwrap_or(0.0);
+        let (inv, inv_low) = (1.0 / bw, 1.0 / low);
+        let mut mbps = [0.0f64; MAX_RUNGS];
+        let mut t = [[0.0f64; MAX_RUNGS]; MAX_HORIZON];
+        let mut t_low = [[0.0f64; MAX_RUNGS]; MAX_HORIZON];
+        for q in bottom..=top {
+            mbps[q] = ctx.ladder.bps(q) / 1e6;
+            for k in 0..horizon {
+                let bits = ctx.segment_bytes(k, q) * 8.0;
+                t[k][q] = bits * inv + ttfb;
+                t_low[k][q] = bits * inv_low + ttfb;
             }
-            if t_low > buf_low {
-                rebuf_low += t_low - buf_low;
-                buf_low = 0.0;
-            } else {
-                buf_low -= t_low;
-            }
-            buf = (buf + seg).min(cap);
-            buf_low = (buf_low + seg).min(cap);
-            let mbps = ctx.ladder.bps(q) / 1e6;
-            quality += mbps;
-            smooth += (mbps - ctx.ladder.bps(last) / 1e6).abs();
-            last = q;
         }
-        let kept = buf.min(self.cfg.buffer_value_cap.as_secs_f64());
-        quality
-            - REBUFFER_PENALTY * (rebuf + self.cfg.risk_weight * rebuf_low)
-            - self.cfg.switch_penalty * smooth
-            + self.cfg.buffer_value * kept
+        let keep_cap = self.cfg.buffer_value_cap.as_secs_f64();
+        let prev_mbps = ctx.previous.map(|p| ctx.ladder.bps(p) / 1e6);
+        let start = ctx.buffer.as_secs_f64();
+        let drain = |buf: &mut f64, rebuf: &mut f64, dt: f64| {
+            if dt > *buf {
+                *rebuf += dt - *buf;
+                *buf = 0.0;
+            } else {
+                *buf -= dt;
+            }
+            *buf = (*buf + seg).min(cap);
+        };
+        for a in bottom..=top {
+            let (mut buf0, mut low0, mut rebuf0, mut rlow0) = (start, start, 0.0, 0.0);
+            drain(&mut buf0, &mut rebuf0, t[0][a]);
+            drain(&mut low0, &mut rlow0, t_low[0][a]);
+            let smooth0 = prev_mbps.map_or(0.0, |p| (mbps[a] - p).abs());
+            let mut best = f64::NEG_INFINITY;
+            for b in a.saturating_sub(2).max(bottom)..=(a + 2).min(top) {
+                let (mut buf, mut bl, mut rebuf, mut rlow) = (buf0, low0, rebuf0, rlow0);
+                for k in 1..horizon {
+                    drain(&mut buf, &mut rebuf, t[k][b]);
+                    drain(&mut bl, &mut rlow, t_low[k][b]);
+                }
+                let quality = mbps[a] + mbps[b] * (horizon - 1) as f64;
+                let smooth = smooth0
+                    + if horizon > 1 {
+                        (mbps[b] - mbps[a]).abs()
+                    } else {
+                        0.0
+                    };
+                let score = quality
+                    - REBUFFER_PENALTY * (rebuf + self.cfg.risk_weight * rlow)
+                    - self.cfg.switch_penalty * smooth
+                    + self.cfg.buffer_value * buf.min(keep_cap);
+                best = best.max(score);
+            }
+            out[a] = best;
+        }
     }
 }
 
@@ -193,6 +222,10 @@ impl AbrController for Hybrid {
         if let Ok(s) = self.filter.accept(sample) {
             self.harmonic.add(&s);
             self.ewma.add(&s);
+            let t = sample.ttfb.as_secs_f64();
+            if t.is_finite() {
+                self.ttfb.sample(1.0, t);
+            }
         }
     }
 
@@ -234,27 +267,23 @@ impl AbrController for Hybrid {
             None => self.cfg.horizon,
         }
         .clamp(1, MAX_HORIZON);
+        let mut scores = [f64::NEG_INFINITY; MAX_RUNGS];
+        self.plan_scores(ctx, (bottom, top), horizon, (bw, low), &mut scores);
         let mut best = (f64::NEG_INFINITY, bottom);
-        for a in bottom..=top {
-            let lo = a.saturating_sub(2).max(bottom);
-            let hi = (a + 2).min(top);
-            let mut s = f64::NEG_INFINITY;
-            for b in lo..=hi {
-                s = s.max(self.score(ctx, a, b, horizon, bw, low));
-            }
-            if s > best.0 {
-                best = (s, a);
+        for (a, &sc) in scores.iter().enumerate().take(top + 1).skip(bottom) {
+            if sc > best.0 {
+                best = (sc, a);
             }
         }
         let mut rung = best.1;
         let mut reason = Reason::Lookahead;
         if let Some(prev) = ctx.previous.filter(|p| (bottom..=top).contains(p)) {
             if rung != prev && self.cfg.hold_margin > 0.0 {
-                let mut stay = f64::NEG_INFINITY;
-                for b in prev.saturating_sub(2).max(bottom)..=(prev + 2).min(top) {
-                    stay = stay.max(self.score(ctx, prev, b, horizon, bw, low));
-                }
-                if best.0 - stay < self.cfg.hold_margin {
+                let stay = scores[prev];
+                // With a deep buffer there is no hurry: demand a larger gain to switch.
+                let depth = ctx.buffer.as_secs_f64() / ctx.segment_duration.as_secs_f64().max(0.1);
+                if best.0 - stay < self.cfg.hold_margin * (1.0 + self.cfg.hold_depth_factor * depth)
+                {
                     rung = prev;
                     reason = Reason::Hold;
                 }
@@ -312,6 +341,7 @@ impl AbrController for Hybrid {
     fn reset(&mut self) {
         self.harmonic.clear();
         self.ewma = DualEwma::default();
+        self.ttfb = crate::estimator::Ewma::new(3.0);
         self.in_flight_bps = None;
     }
 }

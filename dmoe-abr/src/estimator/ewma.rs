@@ -110,7 +110,7 @@ mod tests {
             });
         }
         let est = e.estimate().unwrap();
-        assert!(est < 1.1e6 && est >= 1e6, "{est}");
+        assert!((1e6..1.1e6).contains(&est), "{est}");
     }
 
     #[test]

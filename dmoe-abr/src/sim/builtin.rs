@@ -32,6 +32,9 @@ impl SplitMix {
     }
 }
 
+/// A bandwidth model: draws one trace's throughput values.
+type Generator = Box<dyn Fn(&mut SplitMix) -> Vec<f64>>;
+
 const LO: f64 = 0.5;
 const HI: f64 = 5.0;
 const LEN_S: usize = 600;
@@ -45,7 +48,7 @@ pub fn builtin_traces(seed: u64, per_model: usize) -> Vec<Trace> {
     let mut out = Vec::new();
     for s in 0..per_model {
         let mut rng = SplitMix::new(seed.wrapping_mul(1_000_003).wrapping_add(s as u64));
-        let models: [(&str, Box<dyn Fn(&mut SplitMix) -> Vec<f64>>); 5] = [
+        let models: [(&str, Generator); 5] = [
             (
                 "steady",
                 Box::new(|r: &mut SplitMix| {

@@ -288,6 +288,7 @@ pub fn simulate(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn context<'a>(
     ladder: &'a Ladder,
     video: &'a Video,

@@ -1,0 +1,82 @@
+//! The steady-state decision path allocates nothing: a counting global allocator watches
+//! a warm hybrid controller take samples and decide.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types, unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use dmoe_core::{
+    AbrContext, AbrController, ByteCount, Caps, Ladder, PlaybackState, Timestamp, TransferSample,
+};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn hybrid_decision_cycle_does_not_allocate() {
+    let ladder = Ladder::from_kbps(&[300, 750, 1200, 1850, 2850, 4300]).unwrap();
+    let sizes: Vec<u64> = (0..5 * 6).map(|i| 100_000 + i * 50_000).collect();
+    let mut h = dmoe_abr::Hybrid::default();
+    let mut mpc = dmoe_abr::baseline::RobustMpc::default();
+    let sample = TransferSample {
+        bytes: ByteCount(1_500_000),
+        ttfb: Duration::from_millis(60),
+        total: Duration::from_millis(3_000),
+        server_hold: Duration::ZERO,
+    };
+    let ctx = AbrContext {
+        now: Timestamp::from_micros(1),
+        ladder: &ladder,
+        buffer: Duration::from_secs(12),
+        max_buffer: Duration::from_secs(60),
+        previous: Some(3),
+        segment_duration: Duration::from_secs(4),
+        upcoming_sizes: &sizes,
+        segments_remaining: Some(40),
+        state: PlaybackState::Playing,
+        playback_rate: 1.0,
+        caps: Caps::default(),
+        live: None,
+    };
+    // Warm up.
+    for _ in 0..10 {
+        h.on_segment_complete(Timestamp::from_micros(1), &sample);
+        mpc.on_segment_complete(Timestamp::from_micros(1), &sample);
+        std::hint::black_box(h.choose(&ctx));
+    }
+    let before = ALLOCS.load(Ordering::SeqCst);
+    let mut acc = 0;
+    for _ in 0..1_000 {
+        h.on_progress(Timestamp::from_micros(2), &sample);
+        h.on_segment_complete(Timestamp::from_micros(3), &sample);
+        acc += h.choose(&ctx).rung;
+        mpc.on_segment_complete(Timestamp::from_micros(3), &sample);
+        acc += mpc.choose(&ctx).rung;
+    }
+    let after = ALLOCS.load(Ordering::SeqCst);
+    std::hint::black_box(acc);
+    assert_eq!(after - before, 0, "the steady-state cycle allocated");
+}

@@ -1,0 +1,102 @@
+//! The realistic model on the built-in generated traces (no external data needed).
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+use dmoe_abr::sim::{self, SimConfig};
+use dmoe_core::AbrController;
+
+struct Totals {
+    qoe: f64,
+    kbps: f64,
+    ratio: f64,
+    events: u32,
+    switches: u32,
+}
+
+fn run(ctrl: &mut dyn AbrController) -> Totals {
+    let video = sim::builtin_video(1);
+    let traces = sim::builtin_traces(1, 4);
+    let mut t = Totals {
+        qoe: 0.0,
+        kbps: 0.0,
+        ratio: 0.0,
+        events: 0,
+        switches: 0,
+    };
+    for tr in &traces {
+        ctrl.reset();
+        let r = sim::simulate(ctrl, tr, &video, &SimConfig::default());
+        assert_eq!(r.steps.len(), video.segments());
+        t.qoe += r.qoe_lin_per_chunk;
+        t.kbps += r.avg_bitrate_kbps;
+        t.ratio += r.rebuffer_ratio;
+        t.events += r.rebuffer_events;
+        t.switches += r.switches;
+    }
+    let n = traces.len() as f64;
+    t.qoe /= n;
+    t.kbps /= n;
+    t.ratio /= n;
+    t
+}
+
+#[test]
+fn hybrid_against_throughput_only_on_builtin_traces() {
+    let h = run(&mut dmoe_abr::Hybrid::default());
+    let tp = run(&mut dmoe_abr::baseline::ThroughputRule::default());
+    let mpc = run(&mut dmoe_abr::baseline::RobustMpc::default());
+    for (name, t) in [("hybrid", &h), ("throughput", &tp), ("robust-mpc", &mpc)] {
+        println!(
+            "{name}: QoE {:.4}, {:.0} kbps, rebuffer {:.3} %, {} stalls, {} switches",
+            t.qoe,
+            t.kbps,
+            100.0 * t.ratio,
+            t.events,
+            t.switches
+        );
+    }
+    assert!(h.ratio < 0.005, "rebuffer ratio {}", h.ratio);
+    assert!(h.qoe > tp.qoe && h.qoe > mpc.qoe);
+    assert!(h.kbps > 0.9 * tp.kbps);
+    assert!(h.events < mpc.events);
+}
+
+#[test]
+fn simulation_is_deterministic() {
+    let video = sim::builtin_video(7);
+    let trace = &sim::builtin_traces(7, 1)[2];
+    let a = sim::simulate(
+        &mut dmoe_abr::Hybrid::default(),
+        trace,
+        &video,
+        &SimConfig::default(),
+    );
+    let b = sim::simulate(
+        &mut dmoe_abr::Hybrid::default(),
+        trace,
+        &video,
+        &SimConfig::default(),
+    );
+    assert_eq!(a, b);
+}
+
+#[test]
+fn optimum_bounds_every_controller_on_pensieve_model() {
+    let video = sim::builtin_video(3);
+    let cfg = SimConfig {
+        model: sim::Model::Pensieve,
+        ..SimConfig::default()
+    };
+    for t in sim::builtin_traces(3, 1) {
+        let opt = sim::optimal(&t, &video, &cfg).qoe_lin_per_chunk;
+        for name in ["hybrid", "robust-mpc", "bola", "bba", "throughput"] {
+            let mut c = dmoe_abr::controller(name).unwrap();
+            let q = sim::simulate(c.as_mut(), &t, &video, &cfg).qoe_lin_per_chunk;
+            // The grid makes the optimum exact only to ~0.1 s of buffer.
+            assert!(
+                q <= opt + 0.02,
+                "{name} {q} beats the optimum {opt} on {}",
+                t.name
+            );
+        }
+    }
+}
