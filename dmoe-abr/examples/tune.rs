@@ -79,16 +79,16 @@ fn main() {
     let [f0, s0] = run(base);
     println!("default {f0:.4} {s0:.4} {:.4}", f0 / 0.609 + s0 / 1.149);
     let mut best = (f0 / 0.609 + s0 / 1.149, base);
-    for _ in 0..120 {
+    for _ in 0..100 {
         let h = HybridConfig {
-            horizon: rnd(3.0, 8.99) as usize,
-            worst_error_weight: rnd(0.0, 0.6),
-            recent_weight: rnd(0.0, 0.9),
-            risk_weight: rnd(0.0, 0.8),
-            buffer_value: rnd(0.05, 0.5),
-            buffer_value_cap: std::time::Duration::from_secs_f64(rnd(8.0, 40.0)),
-            switch_penalty: rnd(1.0, 5.0),
-            hold_margin: rnd(0.0, 0.4),
+            worst_error_weight: rnd(0.0, 0.5),
+            recent_weight: rnd(0.0, 0.5),
+            risk_weight: rnd(0.2, 0.8),
+            buffer_value: rnd(0.1, 0.4),
+            buffer_value_cap: std::time::Duration::from_secs_f64(rnd(8.0, 30.0)),
+            switch_penalty: rnd(2.0, 4.5),
+            hold_margin: rnd(0.05, 0.35),
+            prior_error: rnd(0.1, 0.4),
             ..base
         };
         let [f, s] = run(h);

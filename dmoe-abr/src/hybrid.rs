@@ -55,6 +55,9 @@ pub struct HybridConfig {
     pub hold_margin: f64,
     /// How much the hold margin grows per segment of buffer.
     pub hold_depth_factor: f64,
+    /// Prediction error assumed for the samples the window does not have yet (a fresh
+    /// session has no error history, which would make the first predictions overconfident).
+    pub prior_error: f64,
     /// Throughput assumed before any sample, bits per second.
     pub default_estimate_bps: f64,
     /// Fraction of the default estimate the first segment may use.
@@ -75,6 +78,7 @@ impl Default for HybridConfig {
             switch_penalty: 3.1,
             hold_margin: 0.17,
             hold_depth_factor: 0.0,
+            prior_error: 0.2,
             default_estimate_bps: 1_000_000.0,
             startup_safety: 0.7,
             abandon_after: Duration::from_millis(500),
@@ -135,8 +139,15 @@ impl Hybrid {
             Some(last) => rw * last + (1.0 - rw) * hm,
             None => hm,
         };
-        let worst = self.harmonic.max_error();
-        let mean = self.harmonic.mean_error();
+        let seen = self.harmonic.len().min(crate::estimator::WINDOW) as f64;
+        let missing = crate::estimator::WINDOW as f64 - seen;
+        let prior = self.cfg.prior_error.max(0.0);
+        let worst = if missing > 0.0 {
+            self.harmonic.max_error().max(prior)
+        } else {
+            self.harmonic.max_error()
+        };
+        let mean = (self.harmonic.mean_error() * seen + prior * missing) / (seen + missing);
         let w = self.cfg.worst_error_weight.clamp(0.0, 1.0);
         let expected = h / (1.0 + w * worst + (1.0 - w) * mean);
         let pessimistic = h / (1.0 + worst);
