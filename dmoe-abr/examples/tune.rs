@@ -44,10 +44,7 @@ fn main() {
                 .collect()
         })
         .collect();
-    let sizes = (0..48)
-        .map(|k| per_rung.iter().map(|r| r[k]).collect())
-        .collect();
-    let video = Video::new(4.0, br.to_vec(), sizes).unwrap();
+    let video = Video::from_per_rung(4.0, br.to_vec(), &per_rung, Some(48)).unwrap();
     let sets = [load(&root.join("fcc")), load(&root.join("hsdpa"))];
     let cfg = SimConfig {
         model: Model::Pensieve,

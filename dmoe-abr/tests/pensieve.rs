@@ -52,10 +52,13 @@ fn video(root: &Path) -> Video {
                 .collect()
         })
         .collect();
-    let sizes = (0..48)
-        .map(|k| per_rung.iter().map(|r| r[k]).collect())
-        .collect();
-    Video::new(4.0, vec![300, 750, 1200, 1850, 2850, 4300], sizes).unwrap()
+    Video::from_per_rung(
+        4.0,
+        vec![300, 750, 1200, 1850, 2850, 4300],
+        &per_rung,
+        Some(48),
+    )
+    .unwrap()
 }
 
 fn mean_qoe(ctrl: &mut dyn AbrController, traces: &[Trace], video: &Video) -> f64 {

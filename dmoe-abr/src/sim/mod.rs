@@ -147,6 +147,28 @@ impl Video {
         })
     }
 
+    /// From one size list per rung (Pensieve's `video_size_<rung>` files), keeping the first
+    /// `segments` entries (all common ones when None). Pensieve's files hold 49 sizes of
+    /// which its simulator plays 48.
+    pub fn from_per_rung(
+        segment_s: f64,
+        bitrates_kbps: Vec<u64>,
+        per_rung: &[Vec<u64>],
+        segments: Option<usize>,
+    ) -> Result<Self, SimInputError> {
+        if per_rung.len() != bitrates_kbps.len() {
+            return Err(SimInputError::BadVideo(
+                "one size list per bitrate is needed",
+            ));
+        }
+        let common = per_rung.iter().map(Vec::len).min().unwrap_or(0);
+        let n = segments.map_or(common, |s| s.min(common));
+        let sizes = (0..n)
+            .map(|k| per_rung.iter().map(|r| r[k]).collect())
+            .collect();
+        Self::new(segment_s, bitrates_kbps, sizes)
+    }
+
     /// The ladder.
     pub fn ladder(&self) -> Ladder {
         // Invariant: validated non-empty, positive bitrates.

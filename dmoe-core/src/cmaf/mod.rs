@@ -674,22 +674,16 @@ pub fn segments_from_sidx(
     for (i, r) in sidx.references.iter().enumerate() {
         if !r.is_index {
             let start = (t as f64 / ts - pto_secs).max(0.0);
-            out.push(Segment {
-                number: first_number.saturating_add(i as u64),
-                url: index.url.clone(),
-                byte_range: Some(ByteRange {
+            out.push(Segment::plain(
+                first_number.saturating_add(i as u64),
+                index.url.clone(),
+                Some(ByteRange {
                     start: offset,
                     length: u64::from(r.size),
                 }),
-                start: Duration::from_secs_f64(start),
-                duration: Duration::from_secs_f64(f64::from(r.duration) / ts),
-                discontinuity: false,
-                init: None,
-                key_set: None,
-                program_date_time: None,
-                gap: false,
-                bitrate: None,
-            });
+                Duration::from_secs_f64(start),
+                Duration::from_secs_f64(f64::from(r.duration) / ts),
+            ));
         }
         offset = offset.saturating_add(u64::from(r.size));
         t = t.saturating_add(u64::from(r.duration));

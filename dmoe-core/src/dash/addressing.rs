@@ -516,19 +516,13 @@ impl SegInfo<'_> {
             None => {
                 // Only a BaseURL: the whole resource is one segment.
                 if let Some(url) = resolve(rep, "")? {
-                    out.segments.push(Segment {
-                        number: start_number,
+                    out.segments.push(Segment::plain(
+                        start_number,
                         url,
-                        byte_range: None,
-                        start: Duration::ZERO,
-                        duration: x.period_duration.unwrap_or_default(),
-                        discontinuity: false,
-                        init: None,
-                        key_set: None,
-                        program_date_time: None,
-                        gap: false,
-                        bitrate: None,
-                    });
+                        None,
+                        Duration::ZERO,
+                        x.period_duration.unwrap_or_default(),
+                    ));
                 }
             }
             Some(Kind::Base) => {
@@ -542,19 +536,13 @@ impl SegInfo<'_> {
                         });
                     }
                 } else if let Some(url) = resolve(rep, "")? {
-                    out.segments.push(Segment {
-                        number: start_number,
+                    out.segments.push(Segment::plain(
+                        start_number,
                         url,
-                        byte_range: None,
-                        start: Duration::ZERO,
-                        duration: x.period_duration.unwrap_or_default(),
-                        discontinuity: false,
-                        init: None,
-                        key_set: None,
-                        program_date_time: None,
-                        gap: false,
-                        bitrate: None,
-                    });
+                        None,
+                        Duration::ZERO,
+                        x.period_duration.unwrap_or_default(),
+                    ));
                 }
             }
             Some(Kind::Template) => {
@@ -599,19 +587,13 @@ impl SegInfo<'_> {
                             }
                         }
                     };
-                    out.segments.push(Segment {
+                    out.segments.push(Segment::plain(
                         number,
                         url,
-                        byte_range: None,
-                        start: ticks_to_duration(t, pto, ts),
-                        duration: ticks_to_duration(d, 0, ts),
-                        discontinuity: false,
-                        init: None,
-                        key_set: None,
-                        program_date_time: None,
-                        gap: false,
-                        bitrate: None,
-                    });
+                        None,
+                        ticks_to_duration(t, pto, ts),
+                        ticks_to_duration(d, 0, ts),
+                    ));
                 }
             }
             Some(Kind::List) => {
@@ -653,19 +635,13 @@ impl SegInfo<'_> {
                     let Some(url) = resolve(rep, media)? else {
                         continue;
                     };
-                    out.segments.push(Segment {
-                        number: start_number.saturating_add(i),
+                    out.segments.push(Segment::plain(
+                        start_number.saturating_add(i),
                         url,
                         byte_range,
-                        start: secs_of(t as f64 - pto as f64, ts),
-                        duration: secs_of(d as f64, ts),
-                        discontinuity: false,
-                        init: None,
-                        key_set: None,
-                        program_date_time: None,
-                        gap: false,
-                        bitrate: None,
-                    });
+                        secs_of(t as f64 - pto as f64, ts),
+                        secs_of(d as f64, ts),
+                    ));
                 }
             }
         }

@@ -515,6 +515,31 @@ pub struct Segment {
     pub bitrate: Option<Bitrate>,
 }
 
+impl Segment {
+    /// A plain segment: no discontinuity, init, keys, date or gap.
+    pub(crate) fn plain(
+        number: u64,
+        url: String,
+        byte_range: Option<ByteRange>,
+        start: Duration,
+        duration: Duration,
+    ) -> Self {
+        Self {
+            number,
+            url,
+            byte_range,
+            start,
+            duration,
+            discontinuity: false,
+            init: None,
+            key_set: None,
+            program_date_time: None,
+            gap: false,
+            bitrate: None,
+        }
+    }
+}
+
 /// An LL-HLS partial segment.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

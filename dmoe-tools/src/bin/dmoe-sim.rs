@@ -168,24 +168,12 @@ fn load_video(a: &Args) -> Result<Video, String> {
     Ok(sim::builtin_video(1))
 }
 
-/// Per-rung lists into per-segment rows; Pensieve's 48-chunk convention is kept by using
-/// the shortest list minus its final partial chunk when the lists are 49 long.
+/// Per-rung lists into a video; Pensieve's 49-entry files are played as 48 segments, as its
+/// simulator does.
 fn transpose(seg: f64, br: Vec<u64>, per_rung: Vec<Vec<u64>>) -> Result<Video, String> {
-    if per_rung.len() != br.len() {
-        return Err(format!(
-            "{} size lists for {} bitrates",
-            per_rung.len(),
-            br.len()
-        ));
-    }
-    let mut n = per_rung.iter().map(Vec::len).min().unwrap_or(0);
-    if n == 49 {
-        n = 48;
-    }
-    let sizes = (0..n)
-        .map(|k| per_rung.iter().map(|r| r[k]).collect())
-        .collect();
-    Video::new(seg, br, sizes).map_err(|e| e.to_string())
+    let common = per_rung.iter().map(Vec::len).min().unwrap_or(0);
+    let n = if common == 49 { Some(48) } else { None };
+    Video::from_per_rung(seg, br, &per_rung, n).map_err(|e| e.to_string())
 }
 
 #[derive(Default)]
