@@ -101,28 +101,43 @@ impl Bases {
     }
 }
 
+/// An attribute parsed by `parse`; an invalid value is a violation naming the element.
+fn typed_attr<T>(
+    el: El<'_>,
+    name: &'static str,
+    parse: fn(&str) -> Result<T, ValueProblem>,
+    rep: &mut Report<'_>,
+) -> Result<Option<T>, ManifestError> {
+    let Some(v) = el.attr(name) else {
+        return Ok(None);
+    };
+    match parse(v) {
+        Ok(x) => Ok(Some(x)),
+        Err(problem) => {
+            let tag = if el.name() == "Period" {
+                "Period"
+            } else {
+                "MPD"
+            };
+            rep.violation(
+                el,
+                Rule::InvalidValue {
+                    tag,
+                    attribute: Some(name),
+                    problem,
+                },
+            )?;
+            Ok(None)
+        }
+    }
+}
+
 fn dur_attr(
     el: El<'_>,
     name: &'static str,
     rep: &mut Report<'_>,
 ) -> Result<Option<Duration>, ManifestError> {
-    match el.attr(name) {
-        None => Ok(None),
-        Some(v) => match parse_xs_duration(v) {
-            Ok(d) => Ok(Some(d)),
-            Err(problem) => {
-                rep.violation(
-                    el,
-                    Rule::InvalidValue {
-                        tag: "MPD",
-                        attribute: Some(name),
-                        problem,
-                    },
-                )?;
-                Ok(None)
-            }
-        },
-    }
+    typed_attr(el, name, parse_xs_duration, rep)
 }
 
 fn date_attr(
@@ -130,23 +145,7 @@ fn date_attr(
     name: &'static str,
     rep: &mut Report<'_>,
 ) -> Result<Option<WallClock>, ManifestError> {
-    match el.attr(name) {
-        None => Ok(None),
-        Some(v) => match parse_datetime(v) {
-            Ok(d) => Ok(Some(d)),
-            Err(problem) => {
-                rep.violation(
-                    el,
-                    Rule::InvalidValue {
-                        tag: "MPD",
-                        attribute: Some(name),
-                        problem,
-                    },
-                )?;
-                Ok(None)
-            }
-        },
-    }
+    typed_attr(el, name, parse_datetime, rep)
 }
 
 fn walk(
