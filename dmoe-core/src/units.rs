@@ -136,6 +136,19 @@ impl WallClock {
 
 /// Serialize a [`Duration`] as floating-point seconds.
 #[cfg(feature = "serde")]
+/// Seconds as a [`Duration`], saturating: NaN, zero and negative give zero, values past
+/// [`Duration::MAX`] (e.g. a 64-bit media time over a timescale of 1) give `Duration::MAX`.
+/// `Duration::from_secs_f64` panics on both; hostile inputs reach this.
+pub(crate) fn secs_saturating(s: f64) -> Duration {
+    if s.is_finite() && s > 0.0 {
+        Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX)
+    } else if s == f64::INFINITY {
+        Duration::MAX
+    } else {
+        Duration::ZERO
+    }
+}
+
 pub(crate) mod serde_secs {
     use std::time::Duration;
 

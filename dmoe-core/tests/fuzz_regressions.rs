@@ -34,6 +34,16 @@ fn regressions_replay_without_panics_or_hangs() {
             let init = dmoe_core::cmaf::parse_init(&bytes).ok();
             let _ = dmoe_core::cmaf::parse_media_segment(&bytes, init.as_ref());
             let _ = dmoe_core::cmaf::parse_sidx(&bytes);
+            let index = dmoe_core::IndexRange {
+                url: "v.mp4".into(),
+                range: dmoe_core::ByteRange {
+                    start: 0,
+                    length: bytes.len() as u64,
+                },
+                timescale: 1000,
+                presentation_time_offset: 0,
+            };
+            let _ = dmoe_core::cmaf::segments_from_sidx(&index, &bytes, 1);
             println!("replayed {name}");
         }
     }

@@ -29,7 +29,7 @@ mod codec;
 use std::time::Duration;
 
 use crate::model::{IndexRange, Segment};
-use crate::units::ByteRange;
+use crate::units::{ByteRange, secs_saturating};
 
 pub use codec::codec_string;
 
@@ -417,12 +417,11 @@ impl MediaSegmentInfo {
             .fragments
             .iter()
             .filter(|f| f.track_id == track_id)
-            .map(|f| f.duration)
-            .sum();
+            .fold(0u64, |sum, f| sum.saturating_add(f.duration));
         let ts = f64::from(timescale);
         Some((
-            Duration::from_secs_f64(ept as f64 / ts),
-            Duration::from_secs_f64(total as f64 / ts),
+            secs_saturating(ept as f64 / ts),
+            secs_saturating(total as f64 / ts),
         ))
     }
 }
@@ -681,8 +680,8 @@ pub fn segments_from_sidx(
                     start: offset,
                     length: u64::from(r.size),
                 }),
-                Duration::from_secs_f64(start),
-                Duration::from_secs_f64(f64::from(r.duration) / ts),
+                secs_saturating(start),
+                secs_saturating(f64::from(r.duration) / ts),
             ));
         }
         offset = offset.saturating_add(u64::from(r.size));

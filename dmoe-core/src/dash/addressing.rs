@@ -433,12 +433,7 @@ fn too_many(max: u64, line: u32) -> ManifestError {
 }
 
 fn secs_of(ticks: f64, timescale: u64) -> Duration {
-    let s = ticks / timescale as f64;
-    if s.is_finite() && s > 0.0 {
-        Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX)
-    } else {
-        Duration::ZERO
-    }
+    crate::units::secs_saturating(ticks / timescale as f64)
 }
 
 /// `(t - pto) / timescale` exactly, in integer arithmetic (zero when negative).
