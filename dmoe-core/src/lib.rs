@@ -59,6 +59,7 @@
 pub mod abr;
 pub mod cmaf;
 pub mod dash;
+pub mod edge;
 mod error;
 #[cfg(fuzzing)]
 pub mod fuzzing;

@@ -84,6 +84,32 @@ impl ByteRange {
 pub struct Timestamp(pub u64);
 
 impl Timestamp {
+    /// The host's origin.
+    pub const ZERO: Self = Self(0);
+
+    /// A timestamp from whole seconds.
+    pub const fn from_secs(s: u64) -> Self {
+        Self(s.saturating_mul(1_000_000))
+    }
+
+    /// A timestamp from milliseconds.
+    pub const fn from_millis(ms: u64) -> Self {
+        Self(ms.saturating_mul(1_000))
+    }
+
+    /// Seconds since the host's origin.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+
+    /// This instant moved forward by `d` (saturating).
+    pub fn saturating_add(self, d: Duration) -> Self {
+        Self(
+            self.0
+                .saturating_add(u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
+        )
+    }
+
     /// A timestamp from microseconds.
     pub const fn from_micros(us: u64) -> Self {
         Self(us)
@@ -134,8 +160,6 @@ impl WallClock {
     }
 }
 
-/// Serialize a [`Duration`] as floating-point seconds.
-#[cfg(feature = "serde")]
 /// Seconds as a [`Duration`], saturating: NaN, zero and negative give zero, values past
 /// [`Duration::MAX`] (e.g. a 64-bit media time over a timescale of 1) give `Duration::MAX`.
 /// `Duration::from_secs_f64` panics on both; hostile inputs reach this.
@@ -149,6 +173,8 @@ pub(crate) fn secs_saturating(s: f64) -> Duration {
     }
 }
 
+/// Serialize a [`Duration`] as floating-point seconds.
+#[cfg(feature = "serde")]
 pub(crate) mod serde_secs {
     use std::time::Duration;
 

@@ -1,0 +1,1023 @@
+//! Edge selection: which CDN edge (HLS pathway, DASH service location, or a host-configured
+//! edge) each request goes to, decided on measurements, sans-IO.
+//!
+//! The host feeds each edge's outcomes in — transfer samples, failures, CMSD headers — and
+//! asks [`EdgeSelector::select`] where the next request goes, giving the size of the next
+//! segment at the current rendition and the time it may take. The selector:
+//!
+//! - scores each edge by the expected time to fetch that segment from it (TTFB + size ÷
+//!   its throughput estimate), penalised for duress and recent failures, with a prior from
+//!   the controller's order, the edge's region or coordinates when it has no samples;
+//! - is sticky: it leaves an edge voluntarily only for a *measured* one that is clearly
+//!   faster, after a minimum dwell, so a steady network sees no flapping;
+//! - leaves at once an edge that failed, whose breaker is open, that the controller removed,
+//!   that is in duress, or that cannot sustain the current rendition while another can —
+//!   the edge switch comes before any quality switch ([`EdgeReason::CannotSustain`]);
+//! - keeps a [`Breaker`] per edge, with seeded jitter;
+//! - obeys content steering ([`SteeringClient`]): never an edge the controller left out;
+//! - spreads a fleet without measurements by rendezvous hashing of the session id.
+//!
+//! ```
+//! use std::time::Duration;
+//! use dmoe_core::{ByteCount, Timestamp, TransferSample};
+//! use dmoe_core::edge::{EdgeConfig, EdgeReason, EdgeSelector, FetchPlan, RequestFailure, SelectorConfig};
+//!
+//! let cfg = SelectorConfig::new("session-42");
+//! let mut sel = EdgeSelector::new(cfg, vec![EdgeConfig::new("cdn-a"), EdgeConfig::new("cdn-b")])?;
+//! sel.set_priority(&["cdn-a".into(), "cdn-b".into()]);
+//! let plan = FetchPlan { bytes: 1_000_000, budget: Duration::from_secs(4) };
+//! let first = sel.select(Timestamp::ZERO, &plan);
+//! assert_eq!(sel.edge(first.edge).pathway, "cdn-a"); // the controller's first choice
+//!
+//! // cdn-a fails: the same byte range goes to the next best edge at once.
+//! sel.on_failure(Timestamp::from_millis(50), first.edge, RequestFailure::Http(503));
+//! let retry = sel.select_retry(Timestamp::from_millis(50), &[first.edge], &plan).unwrap();
+//! assert_eq!(sel.edge(retry.edge).pathway, "cdn-b");
+//! assert_eq!(retry.reason, EdgeReason::Failover);
+//! # Ok::<(), dmoe_core::edge::EdgeError>(())
+//! ```
+
+mod breaker;
+pub mod cmsd;
+mod rng;
+pub mod sf;
+pub mod steering;
+
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::{Bitrate, Presentation, Timestamp, TransferSample};
+
+pub use breaker::{Breaker, BreakerConfig, BreakerState};
+pub use cmsd::{CmsdDynamic, CmsdError, CmsdHop, CmsdStatic, ObjectType};
+pub use rng::rendezvous_score;
+pub use steering::{
+    PathwayClone, SteeringClient, SteeringError, SteeringManifest, SteeringOutcome,
+    SteeringProtocol, SteeringRequest, UriReplacement,
+};
+
+use rng::SplitMix;
+
+/// Most edges one selector holds.
+pub const MAX_EDGES: usize = 64;
+
+/// Why an edge set could not be built or changed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum EdgeError {
+    /// No edges.
+    #[error("no edges")]
+    NoEdges,
+    /// Two edges with one pathway ID.
+    #[error("duplicate edge {0:?}")]
+    Duplicate(String),
+    /// More than [`MAX_EDGES`].
+    #[error("more than {MAX_EDGES} edges")]
+    TooMany,
+    /// A clone's base pathway is unknown.
+    #[error("pathway clone {id:?}: unknown base pathway {base:?}")]
+    UnknownBase {
+        /// The clone's ID.
+        id: String,
+        /// Its BASE-ID.
+        base: String,
+    },
+    /// A weight that is not a positive finite number.
+    #[error("edge {0:?}: weight must be positive and finite")]
+    BadWeight(String),
+}
+
+/// Index of an edge in its [`EdgeSelector`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct EdgeId(pub u16);
+
+/// A point on Earth, degrees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GeoPoint {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+impl GeoPoint {
+    /// Great-circle distance in kilometres (haversine).
+    pub fn distance_km(&self, other: &Self) -> f64 {
+        let (la1, la2) = (self.lat.to_radians(), other.lat.to_radians());
+        let dla = la2 - la1;
+        let dlo = (other.lon - self.lon).to_radians();
+        let a = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+        2.0 * 6371.0 * a.sqrt().clamp(0.0, 1.0).asin()
+    }
+}
+
+/// One edge: a pathway of the presentation or an edge the host adds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EdgeConfig {
+    /// Pathway ID (HLS `PATHWAY-ID`, DASH `serviceLocation`, or a host-chosen name).
+    pub pathway: String,
+    /// How this edge's URIs differ from its base pathway's (clones and host-added edges).
+    pub replacement: Option<UriReplacement>,
+    /// Region label; an edge in the device's region gets a better prior.
+    pub region: Option<String>,
+    /// Coordinates; with the device's, they give a prior round-trip time.
+    pub location: Option<GeoPoint>,
+    /// Static weight for spreading a fleet (rendezvous hashing); 1 by default.
+    pub weight: f64,
+}
+
+impl EdgeConfig {
+    /// An edge with this pathway ID, weight 1, no region.
+    pub fn new(pathway: impl Into<String>) -> Self {
+        Self {
+            pathway: pathway.into(),
+            replacement: None,
+            region: None,
+            location: None,
+            weight: 1.0,
+        }
+    }
+    /// With a region label.
+    pub fn region(mut self, r: impl Into<String>) -> Self {
+        self.region = Some(r.into());
+        self
+    }
+    /// With coordinates.
+    pub fn location(mut self, p: GeoPoint) -> Self {
+        self.location = Some(p);
+        self
+    }
+    /// With a static weight.
+    pub fn weight(mut self, w: f64) -> Self {
+        self.weight = w;
+        self
+    }
+    /// Serving the base pathway's URIs with another host.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.replacement = Some(UriReplacement {
+            host: Some(host.into()),
+            ..UriReplacement::default()
+        });
+        self
+    }
+}
+
+/// Selector tuning. [`SelectorConfig::new`] gives the defaults for a session id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectorConfig {
+    /// The session's id: spreads a fleet by rendezvous hashing.
+    pub session_id: String,
+    /// Seed of the jitter generator (replays are identical for one seed).
+    pub seed: u64,
+    /// The device's region, when known.
+    pub region: Option<String>,
+    /// The device's coordinates, when known.
+    pub location: Option<GeoPoint>,
+    /// Throughput assumed before any sample, bits/s.
+    pub default_throughput_bps: f64,
+    /// TTFB assumed for an edge with no samples in the device's region (or of unknown
+    /// region); edges known to be elsewhere get three times this.
+    pub default_ttfb: Duration,
+    /// A measured edge must be this much faster (fraction of the current's expected fetch
+    /// time) to be switched to voluntarily.
+    pub switch_gain: f64,
+    /// Minimum time on an edge before a voluntary switch.
+    pub min_dwell: Duration,
+    /// An edge "cannot sustain" a rendition when fetching its next segment would take
+    /// more than this fraction of the plan's budget.
+    pub sustain_ratio: f64,
+    /// How long a CMSD duress flag counts.
+    pub duress_hold: Duration,
+    /// Cost added right after a failure (seconds of expected fetch time), decaying.
+    pub failure_penalty: Duration,
+    /// Time constant of that decay.
+    pub failure_decay: Duration,
+    /// Measurements older than this no longer justify a voluntary switch.
+    pub stale_after: Duration,
+    /// After moving off an edge that could not sustain, if the new edge is no faster,
+    /// the bottleneck is shared (the device's own link): no more prior-driven moves for
+    /// this long.
+    pub shared_bottleneck_hold: Duration,
+    /// Circuit-breaker tuning.
+    pub breaker: BreakerConfig,
+    /// Offer small active probes of edges without fresh measurements ([`EdgeSelector::probe`]).
+    pub probes: bool,
+    /// Size of a probe request.
+    pub probe_bytes: u64,
+    /// At most one probe per this interval, and an edge is probed only when its
+    /// measurements are older than it.
+    pub probe_interval: Duration,
+}
+
+impl SelectorConfig {
+    /// Defaults for a session.
+    pub fn new(session_id: impl Into<String>) -> Self {
+        Self {
+            session_id: session_id.into(),
+            seed: 0,
+            region: None,
+            location: None,
+            default_throughput_bps: 5_000_000.0,
+            default_ttfb: Duration::from_millis(100),
+            switch_gain: 0.3,
+            min_dwell: Duration::from_secs(20),
+            sustain_ratio: 0.8,
+            duress_hold: Duration::from_secs(30),
+            failure_penalty: Duration::from_secs(8),
+            failure_decay: Duration::from_secs(15),
+            stale_after: Duration::from_secs(120),
+            shared_bottleneck_hold: Duration::from_secs(60),
+            breaker: BreakerConfig::default(),
+            probes: true,
+            probe_bytes: 128 * 1024,
+            probe_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The next request, as the selector needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FetchPlan {
+    /// Bytes of the next segment at the current rendition.
+    pub bytes: u64,
+    /// Time it may take: the segment duration in steady state, the time until the buffer
+    /// runs dry when that is shorter.
+    pub budget: Duration,
+}
+
+/// How a request ended without data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum RequestFailure {
+    /// An HTTP error status.
+    Http(u16),
+    /// No answer in time.
+    Timeout,
+    /// Connection refused, reset, DNS or TLS failure.
+    Connection,
+}
+
+impl RequestFailure {
+    /// Whether the failure says the edge is unhealthy (5xx, 408, 429, timeouts,
+    /// connection errors) rather than the request being wrong (other 4xx).
+    pub fn is_health_failure(self) -> bool {
+        match self {
+            Self::Http(s) => s >= 500 || s == 408 || s == 429,
+            Self::Timeout | Self::Connection => true,
+        }
+    }
+}
+
+/// Why an edge was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum EdgeReason {
+    /// The first choice: the controller's order, then rendezvous among equals.
+    Start,
+    /// Kept the current edge.
+    Stay,
+    /// A measured edge is clearly faster.
+    Faster,
+    /// The current edge cannot sustain the rendition; this one can.
+    CannotSustain,
+    /// The request failed on another edge; retried here.
+    Failover,
+    /// The current edge signalled duress (CMSD `du`).
+    Duress,
+    /// The current edge's breaker is open.
+    BreakerOpen,
+    /// The controller's steering manifest no longer lists the current edge.
+    SteeringRemoved,
+    /// A half-open edge gets its trial request.
+    HalfOpenTrial,
+    /// No edge is healthy: the one that recovers soonest.
+    LeastBad,
+}
+
+/// A selection and what it was based on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct EdgeChoice {
+    /// The chosen edge.
+    pub edge: EdgeId,
+    /// The edge before, when this is a switch.
+    pub from: Option<EdgeId>,
+    /// Why.
+    pub reason: EdgeReason,
+    /// Expected time to fetch the plan's bytes from the chosen edge.
+    #[cfg_attr(feature = "serde", serde(with = "crate::units::serde_secs"))]
+    pub expected: Duration,
+    /// Expected time on the edge before (switches only).
+    #[cfg_attr(feature = "serde", serde(with = "crate::units::serde_opt_secs"))]
+    pub expected_from: Option<Duration>,
+    /// Throughput estimate used for the chosen edge, bits/s.
+    pub throughput_bps: f64,
+    /// Whether that estimate is measured (false: a prior).
+    pub measured: bool,
+    /// Whether even the chosen edge is expected to miss the plan's budget: the ABR
+    /// should go lower.
+    pub misses_budget: bool,
+}
+
+impl EdgeChoice {
+    /// Whether the edge changed.
+    pub fn switched(&self) -> bool {
+        self.from.is_some_and(|f| f != self.edge)
+    }
+
+    /// A one-line explanation, with edge names.
+    pub fn explain(&self, sel: &EdgeSelector) -> String {
+        let name = |e: EdgeId| sel.edge(e).pathway.as_str();
+        let to = name(self.edge);
+        let exp = self.expected.as_secs_f64();
+        let mbps = self.throughput_bps / 1e6;
+        let src = if self.measured { "measured" } else { "prior" };
+        let from = self.from.map(name).unwrap_or("-");
+        let from_exp = self.expected_from.map_or(f64::NAN, |d| d.as_secs_f64());
+        match self.reason {
+            EdgeReason::Start => format!("start on {to} ({src} {mbps:.1} Mb/s)"),
+            EdgeReason::Stay => format!("stay on {to}: next segment in {exp:.2} s"),
+            EdgeReason::Faster => format!(
+                "{from} -> {to}: {to} measured faster ({exp:.2} s vs {from_exp:.2} s per segment)"
+            ),
+            EdgeReason::CannotSustain => format!(
+                "{from} -> {to}: {from} cannot sustain the current rendition ({from_exp:.2} s per segment), {to} can ({exp:.2} s, {src} {mbps:.1} Mb/s); edge switched before any quality switch"
+            ),
+            EdgeReason::Failover => format!("{from} failed: same range retried on {to}"),
+            EdgeReason::Duress => format!("{from} signalled duress (CMSD du): moved to {to}"),
+            EdgeReason::BreakerOpen => format!("{from} breaker open: moved to {to}"),
+            EdgeReason::SteeringRemoved => {
+                format!("{from} removed by the steering controller: moved to {to}")
+            }
+            EdgeReason::HalfOpenTrial => format!("{to} half-open: trial request"),
+            EdgeReason::LeastBad => format!("no healthy edge: {to} recovers soonest"),
+        }
+    }
+}
+
+/// A small request the host may make to measure an edge (an explicit decision: DMOE never
+/// sends hidden traffic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Probe {
+    /// The edge to measure.
+    pub edge: EdgeId,
+    /// Bytes to fetch (a byte range of a segment the player needs anyway is best).
+    pub bytes: u64,
+}
+
+/// What the selector knows of one edge.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct EdgeEstimate {
+    /// Measured throughput, bits/s.
+    pub throughput_bps: Option<f64>,
+    /// Measured TTFB.
+    #[cfg_attr(feature = "serde", serde(with = "crate::units::serde_opt_secs"))]
+    pub ttfb: Option<Duration>,
+    /// Successful samples.
+    pub samples: u32,
+    /// Breaker state.
+    pub breaker: BreakerState,
+    /// Whether a duress flag is in force.
+    pub duress: bool,
+    /// Whether the controller allows the edge.
+    pub allowed: bool,
+}
+
+/// Bias-corrected EWMA with a half-life in samples (as hls.js's estimator).
+#[derive(Debug, Clone, Copy)]
+struct Ewma {
+    alpha: f64,
+    value: f64,
+    weight: f64,
+}
+
+impl Ewma {
+    fn new(half_life: f64) -> Self {
+        Self {
+            alpha: (0.5f64.ln() / half_life).exp(),
+            value: 0.0,
+            weight: 0.0,
+        }
+    }
+    fn add(&mut self, v: f64) {
+        self.value = self.alpha * self.value + (1.0 - self.alpha) * v;
+        self.weight = self.alpha * self.weight + (1.0 - self.alpha);
+    }
+    fn get(&self) -> Option<f64> {
+        (self.weight > 0.0).then(|| self.value / self.weight)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct EdgeState {
+    cfg: EdgeConfig,
+    fast: Ewma,
+    slow: Ewma,
+    ttfb: Ewma,
+    samples: u32,
+    last_sample: Option<Timestamp>,
+    duress_until: Option<Timestamp>,
+    etp_bps: Option<f64>,
+    max_bitrate: Option<Bitrate>,
+    last_failure: Option<Timestamp>,
+    breaker: Breaker,
+    /// Position in the controller's order (None: not listed).
+    rank: Option<usize>,
+    last_probe: Option<Timestamp>,
+}
+
+impl EdgeState {
+    fn new(cfg: EdgeConfig) -> Self {
+        Self {
+            cfg,
+            fast: Ewma::new(2.0),
+            slow: Ewma::new(6.0),
+            ttfb: Ewma::new(3.0),
+            samples: 0,
+            last_sample: None,
+            duress_until: None,
+            etp_bps: None,
+            max_bitrate: None,
+            last_failure: None,
+            breaker: Breaker::new(),
+            rank: Some(0),
+            last_probe: None,
+        }
+    }
+    fn throughput(&self) -> Option<f64> {
+        match (self.fast.get(), self.slow.get()) {
+            (Some(f), Some(s)) => Some(f.min(s)),
+            (f, s) => f.or(s),
+        }
+    }
+    fn duress(&self, now: Timestamp) -> bool {
+        self.duress_until.is_some_and(|t| now < t)
+    }
+    fn fresh(&self, now: Timestamp, stale_after: Duration) -> bool {
+        self.last_sample
+            .is_some_and(|t| now.saturating_duration_since(t) < stale_after)
+    }
+}
+
+/// One candidate's cost.
+#[derive(Debug, Clone, Copy)]
+struct Cost {
+    /// Plain expected fetch time, seconds.
+    fetch: f64,
+    /// Fetch time with penalties and the controller prior, seconds.
+    score: f64,
+    bps: f64,
+    measured: bool,
+}
+
+/// The edge selector of one session.
+#[derive(Debug, Clone)]
+pub struct EdgeSelector {
+    cfg: SelectorConfig,
+    edges: Vec<EdgeState>,
+    current: Option<EdgeId>,
+    since: Timestamp,
+    /// Samples on the current edge since it was chosen.
+    samples_since: u32,
+    rng: SplitMix,
+    steering: bool,
+    reference: Ewma,
+    shared_until: Option<Timestamp>,
+    /// After a CannotSustain switch: the estimate of the edge left, to detect a shared
+    /// bottleneck on the first sample of the new one.
+    check_shared: Option<f64>,
+    last_probe: Option<Timestamp>,
+}
+
+impl EdgeSelector {
+    /// A selector over these edges (at least one, unique pathway IDs).
+    pub fn new(cfg: SelectorConfig, edges: Vec<EdgeConfig>) -> Result<Self, EdgeError> {
+        if edges.is_empty() {
+            return Err(EdgeError::NoEdges);
+        }
+        let mut s = Self {
+            rng: SplitMix::new(cfg.seed ^ rng::fnv1a(cfg.session_id.as_bytes())),
+            cfg,
+            edges: Vec::new(),
+            current: None,
+            since: Timestamp::ZERO,
+            samples_since: 0,
+            steering: false,
+            reference: Ewma::new(10.0),
+            shared_until: None,
+            check_shared: None,
+            last_probe: None,
+        };
+        for e in edges {
+            s.add_edge(e)?;
+        }
+        Ok(s)
+    }
+
+    /// The edges of a presentation: HLS `PATHWAY-ID`s of the variants (`.` when absent),
+    /// DASH `serviceLocation`s of the BaseURLs (or the BaseURL itself without one), in
+    /// order of appearance; the steering default pathway ranks first until a steering
+    /// manifest says otherwise. `extra` edges from the host are appended.
+    pub fn from_presentation(
+        p: &Presentation,
+        cfg: SelectorConfig,
+        extra: Vec<EdgeConfig>,
+    ) -> Result<Self, EdgeError> {
+        let mut names: Vec<String> = Vec::new();
+        let mut push = |n: &str| {
+            if !names.iter().any(|m| m == n) {
+                names.push(n.to_owned());
+            }
+        };
+        for v in &p.variants {
+            push(v.pathway.as_deref().unwrap_or("."));
+        }
+        for r in &p.renditions {
+            for b in &r.base_urls {
+                push(b.service_location.as_deref().unwrap_or(&b.url));
+            }
+        }
+        let mut edges: Vec<EdgeConfig> = names.into_iter().map(EdgeConfig::new).collect();
+        for e in extra {
+            if !edges.iter().any(|x| x.pathway == e.pathway) {
+                edges.push(e);
+            }
+        }
+        let mut s = Self::new(cfg, edges)?;
+        if let Some(d) = p
+            .steering
+            .as_ref()
+            .and_then(|st| st.default_pathway.as_deref())
+        {
+            for e in &mut s.edges {
+                e.rank = Some(usize::from(e.cfg.pathway != d));
+            }
+        }
+        Ok(s)
+    }
+
+    /// Add an edge (host configuration or a pathway clone).
+    pub fn add_edge(&mut self, e: EdgeConfig) -> Result<EdgeId, EdgeError> {
+        if !(e.weight.is_finite() && e.weight > 0.0) {
+            return Err(EdgeError::BadWeight(e.pathway));
+        }
+        if self.edges.iter().any(|x| x.cfg.pathway == e.pathway) {
+            return Err(EdgeError::Duplicate(e.pathway));
+        }
+        if self.edges.len() >= MAX_EDGES {
+            return Err(EdgeError::TooMany);
+        }
+        let mut st = EdgeState::new(e);
+        if self.steering {
+            st.rank = None;
+        }
+        self.edges.push(st);
+        Ok(EdgeId((self.edges.len() - 1) as u16))
+    }
+
+    /// Add the edge a steering manifest's pathway clone describes (same region and weight
+    /// as its base). An ID already present is left as it is.
+    pub fn add_clone(&mut self, c: &PathwayClone) -> Result<EdgeId, EdgeError> {
+        if let Some(id) = self.find(&c.id) {
+            return Ok(id);
+        }
+        let base = self
+            .find(&c.base_id)
+            .ok_or_else(|| EdgeError::UnknownBase {
+                id: c.id.clone(),
+                base: c.base_id.clone(),
+            })?;
+        let b = &self.edges[base.0 as usize].cfg;
+        let e = EdgeConfig {
+            pathway: c.id.clone(),
+            replacement: Some(c.uri_replacement.clone()),
+            region: b.region.clone(),
+            location: b.location,
+            weight: b.weight,
+        };
+        self.add_edge(e)
+    }
+
+    /// Apply a steering manifest: its clones, then its order.
+    pub fn apply_steering(&mut self, m: &SteeringManifest) -> Result<(), EdgeError> {
+        for c in &m.pathway_clones {
+            self.add_clone(c)?;
+        }
+        self.set_priority(&m.pathway_priority);
+        Ok(())
+    }
+
+    /// The controller's order: listed edges rank in this order, unlisted ones are never
+    /// chosen while a listed one exists. Unknown IDs are ignored.
+    pub fn set_priority(&mut self, order: &[String]) {
+        self.steering = true;
+        for e in &mut self.edges {
+            e.rank = order.iter().position(|p| *p == e.cfg.pathway);
+        }
+    }
+
+    /// The edge with this pathway ID.
+    pub fn find(&self, pathway: &str) -> Option<EdgeId> {
+        self.edges
+            .iter()
+            .position(|e| e.cfg.pathway == pathway)
+            .map(|i| EdgeId(i as u16))
+    }
+
+    /// An edge's configuration. Panics on an id not from this selector.
+    pub fn edge(&self, id: EdgeId) -> &EdgeConfig {
+        &self.edges[id.0 as usize].cfg
+    }
+
+    /// Number of edges.
+    pub fn len(&self) -> usize {
+        self.edges.len()
+    }
+
+    /// Whether there are no edges (never true for a constructed selector).
+    pub fn is_empty(&self) -> bool {
+        self.edges.is_empty()
+    }
+
+    /// The edge requests currently go to.
+    pub fn current(&self) -> Option<EdgeId> {
+        self.current
+    }
+
+    /// The tuning.
+    pub fn config(&self) -> &SelectorConfig {
+        &self.cfg
+    }
+
+    /// What the selector knows of an edge at `now`.
+    pub fn estimate(&self, now: Timestamp, id: EdgeId) -> Option<EdgeEstimate> {
+        let e = self.edges.get(id.0 as usize)?;
+        Some(EdgeEstimate {
+            throughput_bps: e.throughput(),
+            ttfb: e.ttfb.get().map(crate::units::secs_saturating),
+            samples: e.samples,
+            breaker: e.breaker.state(now),
+            duress: e.duress(now),
+            allowed: self.allowed(e),
+        })
+    }
+
+    /// The tightest CMSD `mb` (maximum suggested bitrate) of the current edge, for the
+    /// ABR's caps.
+    pub fn max_bitrate(&self) -> Option<Bitrate> {
+        self.current
+            .and_then(|c| self.edges[c.0 as usize].max_bitrate)
+    }
+
+    /// Rewrite a URI of the base pathway for `edge` (host replacement, parameters,
+    /// per-variant URIs); unchanged for an edge without a replacement.
+    pub fn rewrite(
+        &self,
+        edge: EdgeId,
+        uri: &str,
+        stable_variant_id: Option<&str>,
+        stable_rendition_id: Option<&str>,
+    ) -> Result<String, SteeringError> {
+        match self
+            .edges
+            .get(edge.0 as usize)
+            .and_then(|e| e.cfg.replacement.as_ref())
+        {
+            Some(r) => r.apply(uri, stable_variant_id, stable_rendition_id),
+            None => Ok(uri.to_owned()),
+        }
+    }
+
+    fn allowed(&self, e: &EdgeState) -> bool {
+        !self.steering || e.rank.is_some() || !self.edges.iter().any(|x| x.rank.is_some())
+    }
+
+    fn prior_ttfb(&self, e: &EdgeState) -> f64 {
+        let base = self.cfg.default_ttfb.as_secs_f64();
+        if let (Some(a), Some(b)) = (self.cfg.location, e.cfg.location) {
+            // Light in fibre covers about 100 km of round trip per millisecond; add a
+            // few milliseconds for the server.
+            return a.distance_km(&b) / 100_000.0 + 0.005;
+        }
+        match (&self.cfg.region, &e.cfg.region) {
+            (Some(a), Some(b)) if a == b => base,
+            (Some(_), Some(_)) => 3.0 * base,
+            _ => base,
+        }
+    }
+
+    fn prior_bps(&self, now: Timestamp) -> f64 {
+        let mut p = self
+            .reference
+            .get()
+            .unwrap_or(self.cfg.default_throughput_bps);
+        if self.shared_until.is_some_and(|t| now < t) {
+            // The device's own link is the bottleneck: no edge is expected to beat the
+            // best one measured recently.
+            let best = self
+                .edges
+                .iter()
+                .filter(|e| e.fresh(now, self.cfg.stale_after))
+                .filter_map(EdgeState::throughput)
+                .fold(0.0f64, f64::max);
+            if best > 0.0 {
+                p = p.min(best);
+            }
+        }
+        p
+    }
+
+    fn cost(&self, now: Timestamp, i: usize, bytes: u64) -> Cost {
+        let e = &self.edges[i];
+        let (bps, measured) = match e.throughput() {
+            Some(t) => (t, true),
+            None => (self.prior_bps(now), false),
+        };
+        // A server's own estimate (CMSD etp) bounds what we expect from it.
+        let bps = match e.etp_bps {
+            Some(etp) if etp > 0.0 => bps.min(etp),
+            _ => bps,
+        }
+        .max(1.0);
+        let ttfb = e.ttfb.get().unwrap_or_else(|| self.prior_ttfb(e));
+        let fetch = ttfb + bytes as f64 * 8.0 / bps;
+        let mut score = fetch;
+        if e.duress(now) {
+            score = score * 4.0 + 2.0;
+        }
+        if let Some(f) = e.last_failure {
+            let age = now.saturating_duration_since(f).as_secs_f64();
+            let tau = self.cfg.failure_decay.as_secs_f64().max(1e-3);
+            score += self.cfg.failure_penalty.as_secs_f64() * (-age / tau).exp();
+        }
+        // The controller's order is the prior: 5 % per rank.
+        score *= 1.0 + 0.05 * e.rank.unwrap_or(0) as f64;
+        Cost {
+            fetch,
+            score,
+            bps,
+            measured,
+        }
+    }
+
+    /// Best candidate among `cands` by score; ties (within 0.1 %) go to rendezvous.
+    fn best(&self, now: Timestamp, cands: &[usize], bytes: u64) -> Option<(usize, Cost)> {
+        let costs: Vec<(usize, Cost)> = cands
+            .iter()
+            .map(|&i| (i, self.cost(now, i, bytes)))
+            .collect();
+        let min = costs
+            .iter()
+            .map(|(_, c)| c.score)
+            .fold(f64::INFINITY, f64::min);
+        costs
+            .into_iter()
+            .filter(|(_, c)| c.score <= min * 1.001)
+            .max_by(|(a, _), (b, _)| {
+                let sa = rendezvous_score(
+                    &self.cfg.session_id,
+                    &self.edges[*a].cfg.pathway,
+                    self.edges[*a].cfg.weight,
+                );
+                let sb = rendezvous_score(
+                    &self.cfg.session_id,
+                    &self.edges[*b].cfg.pathway,
+                    self.edges[*b].cfg.weight,
+                );
+                sa.total_cmp(&sb)
+            })
+    }
+
+    /// Candidates: allowed by the controller, not excluded; healthy ones when any.
+    fn candidates(&self, now: Timestamp, exclude: &[EdgeId]) -> (Vec<usize>, bool) {
+        let allowed: Vec<usize> = (0..self.edges.len())
+            .filter(|&i| self.allowed(&self.edges[i]))
+            .filter(|&i| !exclude.contains(&EdgeId(i as u16)))
+            .collect();
+        let healthy: Vec<usize> = allowed
+            .iter()
+            .copied()
+            .filter(|&i| self.edges[i].breaker.allows(now, &self.cfg.breaker))
+            .collect();
+        if healthy.is_empty() {
+            (allowed, false)
+        } else {
+            (healthy, true)
+        }
+    }
+
+    fn commit(
+        &mut self,
+        now: Timestamp,
+        i: usize,
+        reason: EdgeReason,
+        c: Cost,
+        plan: &FetchPlan,
+    ) -> EdgeChoice {
+        let id = EdgeId(i as u16);
+        let from = self.current;
+        let expected_from = from
+            .filter(|f| *f != id)
+            .map(|f| crate::units::secs_saturating(self.cost(now, f.0 as usize, plan.bytes).fetch));
+        if from != Some(id) {
+            self.since = now;
+            self.samples_since = 0;
+            self.current = Some(id);
+        }
+        let reason = if reason != EdgeReason::Failover
+            && self.edges[i].breaker.state(now) == BreakerState::HalfOpen
+        {
+            EdgeReason::HalfOpenTrial
+        } else {
+            reason
+        };
+        self.edges[i].breaker.on_request(now);
+        EdgeChoice {
+            edge: id,
+            from: from.filter(|f| *f != id),
+            reason,
+            expected: crate::units::secs_saturating(c.fetch),
+            expected_from,
+            throughput_bps: c.bps,
+            measured: c.measured,
+            misses_budget: c.fetch > plan.budget.as_secs_f64(),
+        }
+    }
+
+    /// Where the next request goes.
+    pub fn select(&mut self, now: Timestamp, plan: &FetchPlan) -> EdgeChoice {
+        let (cands, healthy) = self.candidates(now, &[]);
+        let bytes = plan.bytes;
+        // `cands` is never empty: the selector has edges, and with none allowed by the
+        // controller every edge is allowed (`allowed`).
+        let Some((best_i, best_c)) = self.best(now, &cands, bytes) else {
+            let c = self.cost(now, 0, bytes);
+            return self.commit(now, 0, EdgeReason::LeastBad, c, plan);
+        };
+        if !healthy {
+            // Every allowed edge is open: the one that reopens first.
+            let i = cands
+                .iter()
+                .copied()
+                .min_by_key(|&i| self.edges[i].breaker.reopens_at())
+                .unwrap_or(best_i);
+            let c = self.cost(now, i, bytes);
+            return self.commit(now, i, EdgeReason::LeastBad, c, plan);
+        }
+        let Some(cur) = self.current else {
+            return self.commit(now, best_i, EdgeReason::Start, best_c, plan);
+        };
+        let ci = cur.0 as usize;
+        let cur_state = &self.edges[ci];
+        if !self.allowed(cur_state) {
+            return self.commit(now, best_i, EdgeReason::SteeringRemoved, best_c, plan);
+        }
+        if !cands.contains(&ci) {
+            return self.commit(now, best_i, EdgeReason::BreakerOpen, best_c, plan);
+        }
+        if best_i == ci {
+            return self.commit(now, ci, EdgeReason::Stay, best_c, plan);
+        }
+        let cur_c = self.cost(now, ci, bytes);
+        if cur_state.duress(now) && !self.edges[best_i].duress(now) {
+            return self.commit(now, best_i, EdgeReason::Duress, best_c, plan);
+        }
+        let budget = plan.budget.as_secs_f64() * self.cfg.sustain_ratio;
+        let clearly_better = best_c.score < cur_c.score * (1.0 - self.cfg.switch_gain);
+        if cur_c.fetch > budget
+            && best_c.fetch <= budget
+            && clearly_better
+            && self.samples_since >= 1
+        {
+            self.check_shared = Some(cur_c.bps);
+            return self.commit(now, best_i, EdgeReason::CannotSustain, best_c, plan);
+        }
+        let dwell = now.saturating_duration_since(self.since) >= self.cfg.min_dwell;
+        let best_fresh = self.edges[best_i].fresh(now, self.cfg.stale_after);
+        if clearly_better && dwell && best_c.measured && best_fresh {
+            return self.commit(now, best_i, EdgeReason::Faster, best_c, plan);
+        }
+        self.commit(now, ci, EdgeReason::Stay, cur_c, plan)
+    }
+
+    /// Where to retry a request that failed on the edges in `failed` (same byte range):
+    /// the best other edge, or None when there is none.
+    pub fn select_retry(
+        &mut self,
+        now: Timestamp,
+        failed: &[EdgeId],
+        plan: &FetchPlan,
+    ) -> Option<EdgeChoice> {
+        let (cands, _) = self.candidates(now, failed);
+        let (i, c) = self.best(now, &cands, plan.bytes)?;
+        Some(self.commit(now, i, EdgeReason::Failover, c, plan))
+    }
+
+    /// A successful transfer from `edge`. Subtract any server hold time (CMSD `ht`,
+    /// LL-HLS blocking) in `sample.server_hold`.
+    pub fn on_transfer(&mut self, now: Timestamp, edge: EdgeId, sample: &TransferSample) {
+        let Some(e) = self.edges.get_mut(edge.0 as usize) else {
+            return;
+        };
+        e.breaker.on_success();
+        e.ttfb.add(sample.ttfb.as_secs_f64());
+        // Tiny transfers measure latency, not throughput.
+        let bps = sample
+            .throughput_bps()
+            .filter(|b| b.is_finite() && *b > 0.0);
+        if let Some(bps) = bps.filter(|_| sample.bytes.0 >= 16 * 1024) {
+            e.fast.add(bps);
+            e.slow.add(bps);
+            e.samples = e.samples.saturating_add(1);
+            e.last_sample = Some(now);
+            self.reference.add(bps);
+            if self.current == Some(edge) {
+                self.samples_since = self.samples_since.saturating_add(1);
+                if let Some(left) = self.check_shared.take()
+                    && bps < left * 1.3
+                {
+                    self.shared_until = Some(now.saturating_add(self.cfg.shared_bottleneck_hold));
+                }
+            }
+        }
+    }
+
+    /// A request to `edge` failed.
+    pub fn on_failure(&mut self, now: Timestamp, edge: EdgeId, failure: RequestFailure) {
+        let cfg = self.cfg.breaker;
+        let Some(e) = self.edges.get_mut(edge.0 as usize) else {
+            return;
+        };
+        e.last_failure = Some(now);
+        if failure.is_health_failure() {
+            e.breaker.on_failure(now, &cfg, &mut self.rng);
+        }
+    }
+
+    /// A `CMSD-Dynamic` header arrived with a response from `edge`.
+    pub fn on_cmsd(&mut self, now: Timestamp, edge: EdgeId, d: &CmsdDynamic) {
+        let hold = self.cfg.duress_hold;
+        let Some(e) = self.edges.get_mut(edge.0 as usize) else {
+            return;
+        };
+        if d.duress() {
+            e.duress_until = Some(now.saturating_add(hold));
+        } else {
+            e.duress_until = None;
+        }
+        e.etp_bps = d.etp_kbps().map(|k| k as f64 * 1000.0);
+        e.max_bitrate = d
+            .max_bitrate_kbps()
+            .map(|k| Bitrate(k.saturating_mul(1000)));
+    }
+
+    /// A probe the host may run now: an allowed, healthy edge other than the current whose
+    /// measurements are missing or older than the probe interval, at most one per
+    /// interval. Probes are worth running while the player is idle (buffer full).
+    pub fn probe(&mut self, now: Timestamp) -> Option<Probe> {
+        if !self.cfg.probes {
+            return None;
+        }
+        let iv = self.cfg.probe_interval;
+        if self
+            .last_probe
+            .is_some_and(|t| now.saturating_duration_since(t) < iv)
+        {
+            return None;
+        }
+        let (cands, healthy) = self.candidates(now, &self.current.into_iter().collect::<Vec<_>>());
+        if !healthy {
+            return None;
+        }
+        let i = cands
+            .into_iter()
+            .filter(|&i| !self.edges[i].fresh(now, iv))
+            .filter(|&i| {
+                self.edges[i]
+                    .last_probe
+                    .is_none_or(|t| now.saturating_duration_since(t) >= iv)
+            })
+            .min_by_key(|&i| {
+                (
+                    self.edges[i].last_probe,
+                    self.edges[i].rank.unwrap_or(usize::MAX),
+                )
+            })?;
+        self.last_probe = Some(now);
+        self.edges[i].last_probe = Some(now);
+        Some(Probe {
+            edge: EdgeId(i as u16),
+            bytes: self.cfg.probe_bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
