@@ -23,7 +23,8 @@
 use std::time::Duration;
 
 use dmoe_core::{
-    AbrContext, AbrController, Decision, InFlight, PlaybackState, Reason, Timestamp, TransferSample,
+    AbrContext, AbrController, Decision, InFlight, PathEstimate, PlaybackState, Reason, Timestamp,
+    TransferSample,
 };
 
 use crate::REBUFFER_PENALTY;
@@ -348,6 +349,26 @@ impl AbrController for Hybrid {
                 let refetch = ctx.segment_bytes(0, r) * 8.0 / rate;
                 (refetch - buffer).max(0.0) < finish - buffer
             })
+    }
+
+    fn on_path_change(&mut self, _now: Timestamp, expected: &PathEstimate) {
+        let bps = expected
+            .throughput_bps
+            .filter(|b| b.is_finite() && *b > 0.0);
+        self.harmonic.rebase(bps);
+        self.ewma = DualEwma::default();
+        if let Some(bps) = bps {
+            self.ewma.add(&crate::estimator::Sample {
+                bps,
+                seconds: 1.0,
+                bytes: bps / 8.0,
+            });
+        }
+        if let Some(t) = expected.ttfb {
+            self.ttfb = crate::estimator::Ewma::new(3.0);
+            self.ttfb.sample(1.0, t.as_secs_f64());
+        }
+        self.in_flight_bps = None;
     }
 
     fn reset(&mut self) {

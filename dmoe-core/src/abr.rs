@@ -346,6 +346,16 @@ pub struct Decision {
     pub playback_rate: Option<f64>,
 }
 
+/// What is known of a network path the controller moves to.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PathEstimate {
+    /// Expected throughput, bits per second.
+    pub throughput_bps: Option<f64>,
+    /// Expected time to first byte.
+    pub ttfb: Option<Duration>,
+}
+
 /// Progress of an in-flight segment, for abandonment decisions.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InFlight {
@@ -394,6 +404,13 @@ pub trait AbrController {
     fn should_abandon(&self, ctx: &AbrContext<'_>, in_flight: &InFlight) -> Option<usize> {
         let _ = (ctx, in_flight);
         None
+    }
+
+    /// Requests now go over another network path (a different CDN edge): throughput
+    /// history from the old path no longer predicts the new one. `expected` is what the
+    /// caller knows of the new path (the edge selector's estimate), if anything.
+    fn on_path_change(&mut self, now: Timestamp, expected: &PathEstimate) {
+        let _ = (now, expected);
     }
 
     /// Forget all history (new content, seek to a distant position).

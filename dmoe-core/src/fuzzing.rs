@@ -109,3 +109,66 @@ pub fn mp4(data: &[u8]) {
     };
     let _ = crate::cmaf::segments_from_sidx(&index, data, 1);
 }
+
+/// Fuzz the steering manifest parser, the steering client and the selector that obeys it.
+pub fn steering(data: &[u8]) {
+    use crate::edge::{
+        EdgeConfig, EdgeSelector, FetchPlan, SelectorConfig, SteeringClient, SteeringManifest,
+        SteeringProtocol,
+    };
+    if let Ok(m) = SteeringManifest::parse(data) {
+        assert_eq!(m.version, 1);
+        assert!(!m.pathway_priority.is_empty());
+        assert!(m.pathway_priority.len() <= crate::edge::steering::MAX_PATHWAYS);
+        let edges = ["a", "b", "c"].map(EdgeConfig::new).to_vec();
+        let Ok(mut sel) = EdgeSelector::new(SelectorConfig::new("fuzz"), edges) else {
+            return;
+        };
+        let _ = sel.apply_steering(&m);
+        let plan = FetchPlan {
+            bytes: 100_000,
+            budget: std::time::Duration::from_secs(4),
+        };
+        let c = sel.select(crate::Timestamp::ZERO, &plan);
+        let listed = m.pathway_priority.iter().any(|p| sel.find(p).is_some());
+        if listed {
+            let name = &sel.edge(c.edge).pathway;
+            assert!(
+                m.pathway_priority.iter().any(|p| p == name),
+                "chose an edge the controller left out"
+            );
+        }
+        for c in &m.pathway_clones {
+            let _ = c
+                .uri_replacement
+                .apply("https://a.example/v/1.m4s?x=1", Some("v"), Some("r"));
+        }
+    }
+    let now = crate::Timestamp::ZERO;
+    if let Ok(mut c) = SteeringClient::new("https://s.example/x", SteeringProtocol::Dash, now) {
+        let _ = c.poll(now, &[("a", Some(1)), ("b", None)]);
+        let _ = c.on_response(now, 200, None, data);
+        let _ = c.poll(crate::Timestamp::from_secs(100_000), &[]);
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = SteeringClient::new(text, SteeringProtocol::Hls, now);
+    }
+}
+
+/// Fuzz the structured-field and CMSD parsers.
+pub fn cmsd(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = crate::edge::sf::parse_list(&text);
+    let _ = crate::edge::sf::parse_dictionary(&text);
+    let _ = crate::edge::CmsdStatic::parse(&text);
+    if let Ok(d) = crate::edge::CmsdDynamic::parse(&text) {
+        assert!(d.hops.len() <= crate::edge::sf::MAX_MEMBERS);
+        let edges = vec![crate::edge::EdgeConfig::new("a")];
+        if let Ok(mut sel) =
+            crate::edge::EdgeSelector::new(crate::edge::SelectorConfig::new("fuzz"), edges)
+        {
+            sel.on_cmsd(crate::Timestamp::ZERO, crate::edge::EdgeId(0), &d);
+            let _ = sel.max_bitrate();
+        }
+    }
+}

@@ -72,7 +72,7 @@ mod uri;
 
 pub use abr::{
     AbrContext, AbrController, Caps, Decision, InFlight, Ladder, LadderError, LiveContext,
-    PlaybackState, Reason, Rung, TransferSample,
+    PathEstimate, PlaybackState, Reason, Rung, TransferSample,
 };
 pub use error::{Limit, ManifestError, Rule, ValueProblem, Warning};
 pub use model::*;

@@ -90,3 +90,37 @@ fn files_plot_and_errors() {
     assert_eq!(code, 2);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn edge_scenarios_print_the_documented_json() {
+    let (code, out, err) = sim(&["--scenario", "edges", "--seed", "2", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    let policies = v["policies"].as_array().unwrap();
+    let names: Vec<&str> = policies
+        .iter()
+        .map(|p| p["policy"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["static", "dmoe", "oracle"]);
+    for p in policies {
+        for key in [
+            "qoe_lin_per_chunk",
+            "rebuffer_s",
+            "failover_ms_max",
+            "flaps_per_hour",
+        ] {
+            assert!(p[key].as_f64().is_some(), "{key} missing in {p}");
+        }
+    }
+    let spread = &v["load_spread"];
+    assert_eq!(spread["sessions"], 10_000);
+    assert_eq!(spread["edges"], 4);
+    let m = spread["max_over_mean"].as_f64().unwrap();
+    assert!((1.0..=1.05).contains(&m), "load spread {m}");
+    // Same seed, same output: the simulation is deterministic.
+    let (_, again, _) = sim(&["--scenario", "edges", "--seed", "2", "--json"]);
+    assert_eq!(out, again);
+    let (code, _, err) = sim(&["--scenario", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown scenario"), "{err}");
+}

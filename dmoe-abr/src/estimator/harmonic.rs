@@ -77,6 +77,18 @@ impl SlidingHarmonic {
         self.samples.clear();
     }
 
+    /// Start over on a new path: the window holds only `expected` (when known), which
+    /// is also the prediction the next sample's error is measured against. The error
+    /// history stays: it describes how predictable the network is.
+    pub fn rebase(&mut self, expected: Option<f64>) {
+        self.samples.clear();
+        self.last_prediction = None;
+        if let Some(bps) = expected.filter(|b| b.is_finite() && *b > 0.0) {
+            self.samples.push(bps);
+            self.last_prediction = Some(bps);
+        }
+    }
+
     /// Forget everything.
     pub fn clear(&mut self) {
         *self = Self::default();

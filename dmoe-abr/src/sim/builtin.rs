@@ -138,9 +138,14 @@ pub fn builtin_traces(seed: u64, per_model: usize) -> Vec<Trace> {
 /// The built-in video: the Envivio ladder's bitrates (300–4300 kbps), 4 s segments, five
 /// minutes, with seeded ±15 % variable-bitrate segment sizes.
 pub fn builtin_video(seed: u64) -> Video {
+    builtin_video_of(seed, 75)
+}
+
+/// The built-in ladder with `segments` four-second segments (at least 2).
+pub fn builtin_video_of(seed: u64, segments: usize) -> Video {
     let bitrates = vec![300u64, 750, 1200, 1850, 2850, 4300];
     let mut rng = SplitMix::new(seed ^ 0x5EED_F00D);
-    let sizes = (0..75)
+    let sizes = (0..segments.max(2))
         .map(|_| {
             let complexity = rng.range(0.85, 1.15);
             bitrates

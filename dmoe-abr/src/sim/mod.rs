@@ -12,6 +12,7 @@
 //!   the ABR may abandon a segment and refetch it lower.
 
 mod builtin;
+pub mod edges;
 mod link;
 mod optimal;
 
@@ -22,7 +23,7 @@ use dmoe_core::{
     TransferSample,
 };
 
-pub use builtin::{builtin_traces, builtin_video};
+pub use builtin::{builtin_traces, builtin_video, builtin_video_of};
 pub use link::{Link, PAYLOAD_PORTION};
 pub use optimal::optimal;
 

@@ -200,6 +200,10 @@ pub struct SelectorConfig {
     /// the bottleneck is shared (the device's own link): no more prior-driven moves for
     /// this long.
     pub shared_bottleneck_hold: Duration,
+    /// Shortest time-to-first-byte timeout [`EdgeSelector::ttfb_timeout`] gives.
+    pub min_ttfb_timeout: Duration,
+    /// Longest time-to-first-byte timeout (also used for an edge with no samples).
+    pub max_ttfb_timeout: Duration,
     /// Circuit-breaker tuning.
     pub breaker: BreakerConfig,
     /// Offer small active probes of edges without fresh measurements ([`EdgeSelector::probe`]).
@@ -228,7 +232,9 @@ impl SelectorConfig {
             failure_penalty: Duration::from_secs(8),
             failure_decay: Duration::from_secs(15),
             stale_after: Duration::from_secs(120),
-            shared_bottleneck_hold: Duration::from_secs(60),
+            shared_bottleneck_hold: Duration::from_secs(120),
+            min_ttfb_timeout: Duration::from_secs(1),
+            max_ttfb_timeout: Duration::from_secs(10),
             breaker: BreakerConfig::default(),
             probes: true,
             probe_bytes: 128 * 1024,
@@ -424,6 +430,8 @@ struct EdgeState {
     samples: u32,
     last_sample: Option<Timestamp>,
     duress_until: Option<Timestamp>,
+    /// Last time the edge said it was in duress.
+    last_duress: Option<Timestamp>,
     etp_bps: Option<f64>,
     max_bitrate: Option<Bitrate>,
     last_failure: Option<Timestamp>,
@@ -431,6 +439,11 @@ struct EdgeState {
     /// Position in the controller's order (None: not listed).
     rank: Option<usize>,
     last_probe: Option<Timestamp>,
+    /// The last throughput sample, bits/s.
+    last_bps: Option<f64>,
+    /// When a sample last fell far below this edge's slow average: measurements of other
+    /// edges taken before then may predate a shared drop.
+    degraded_at: Option<Timestamp>,
 }
 
 impl EdgeState {
@@ -443,12 +456,15 @@ impl EdgeState {
             samples: 0,
             last_sample: None,
             duress_until: None,
+            last_duress: None,
             etp_bps: None,
             max_bitrate: None,
             last_failure: None,
             breaker: Breaker::new(),
             rank: Some(0),
             last_probe: None,
+            last_bps: None,
+            degraded_at: None,
         }
     }
     fn throughput(&self) -> Option<f64> {
@@ -889,19 +905,57 @@ impl EdgeSelector {
         if cur_state.duress(now) && !self.edges[best_i].duress(now) {
             return self.commit(now, best_i, EdgeReason::Duress, best_c, plan);
         }
-        let budget = plan.budget.as_secs_f64() * self.cfg.sustain_ratio;
+        if self.shared_until.is_some_and(|t| now < t) {
+            // The bottleneck is the device's own link: moving cannot help.
+            return self.commit(now, ci, EdgeReason::Stay, cur_c, plan);
+        }
+        // Measurements of the best edge count only if taken after the current edge last
+        // degraded (otherwise they may predate a drop that hit every edge).
+        let since_drop = cur_state.degraded_at;
+        let best_state = &self.edges[best_i];
+        let best_current_data = best_state.last_sample.is_some_and(|t| {
+            since_drop.is_none_or(|d| t >= d)
+                && now.saturating_duration_since(t) < self.cfg.stale_after
+        });
+        let best_c = if best_c.measured && !best_current_data {
+            // Fall back to the prior for it.
+            let prior = self.prior_bps(now).min(best_c.bps.max(1.0) * 4.0);
+            let ttfb = best_c.fetch - bytes as f64 * 8.0 / best_c.bps;
+            let fetch = ttfb + bytes as f64 * 8.0 / prior;
+            Cost {
+                fetch,
+                score: best_c.score * fetch / best_c.fetch.max(1e-9),
+                bps: prior,
+                measured: false,
+            }
+        } else {
+            best_c
+        };
+        let budget = plan.budget.as_secs_f64();
         let clearly_better = best_c.score < cur_c.score * (1.0 - self.cfg.switch_gain);
-        if cur_c.fetch > budget
-            && best_c.fetch <= budget
-            && clearly_better
+        // The current edge's capability: its estimate, or its last sample if lower (one
+        // slow segment is enough to react; the ABR reacts to it too).
+        let cur_now = cur_state
+            .last_bps
+            .map_or(cur_c.bps, |l| l.min(cur_c.bps))
+            .max(1.0);
+        let cur_ttfb = cur_c.fetch - bytes as f64 * 8.0 / cur_c.bps;
+        let cur_fetch_now = cur_ttfb + bytes as f64 * 8.0 / cur_now;
+        if cur_fetch_now > budget
+            && best_c.fetch <= budget * self.cfg.sustain_ratio
+            && best_c.score < cur_fetch_now * (1.0 - self.cfg.switch_gain)
             && self.samples_since >= 1
         {
-            self.check_shared = Some(cur_c.bps);
+            self.check_shared = Some(cur_now);
             return self.commit(now, best_i, EdgeReason::CannotSustain, best_c, plan);
         }
         let dwell = now.saturating_duration_since(self.since) >= self.cfg.min_dwell;
-        let best_fresh = self.edges[best_i].fresh(now, self.cfg.stale_after);
-        if clearly_better && dwell && best_c.measured && best_fresh {
+        // An edge that said it was in duress is not worth returning to voluntarily for a
+        // while: its measurements are from before it was overloaded.
+        let cooled = self.edges[best_i].last_duress.is_none_or(|t| {
+            now.saturating_duration_since(t) >= self.cfg.duress_hold.saturating_mul(4)
+        });
+        if clearly_better && dwell && best_c.measured && cooled {
             return self.commit(now, best_i, EdgeReason::Faster, best_c, plan);
         }
         self.commit(now, ci, EdgeReason::Stay, cur_c, plan)
@@ -915,9 +969,33 @@ impl EdgeSelector {
         failed: &[EdgeId],
         plan: &FetchPlan,
     ) -> Option<EdgeChoice> {
-        let (cands, _) = self.candidates(now, failed);
+        let (mut cands, healthy) = self.candidates(now, failed);
+        if !healthy {
+            // Every other edge's breaker is open: a healthy edge that failed this request
+            // once beats one known to be failing.
+            let (all, any_healthy) = self.candidates(now, &[]);
+            if any_healthy {
+                cands = all;
+            }
+        }
         let (i, c) = self.best(now, &cands, plan.bytes)?;
         Some(self.commit(now, i, EdgeReason::Failover, c, plan))
+    }
+
+    /// How long to wait for the first byte from `edge` before calling the request failed
+    /// ([`RequestFailure::Timeout`]): six times its TTFB estimate plus half a second,
+    /// within `[min_ttfb_timeout, max_ttfb_timeout]`; the maximum for an edge never
+    /// measured. A black-holed edge is detected in about a second, not the 10 s of a
+    /// fixed player timeout.
+    pub fn ttfb_timeout(&self, edge: EdgeId) -> Duration {
+        let (lo, hi) = (
+            self.cfg.min_ttfb_timeout,
+            self.cfg.max_ttfb_timeout.max(self.cfg.min_ttfb_timeout),
+        );
+        match self.edges.get(edge.0 as usize).and_then(|e| e.ttfb.get()) {
+            Some(t) => crate::units::secs_saturating(6.0 * t + 0.5).clamp(lo, hi),
+            None => hi,
+        }
     }
 
     /// A successful transfer from `edge`. Subtract any server hold time (CMSD `ht`,
@@ -933,6 +1011,10 @@ impl EdgeSelector {
             .throughput_bps()
             .filter(|b| b.is_finite() && *b > 0.0);
         if let Some(bps) = bps.filter(|_| sample.bytes.0 >= 16 * 1024) {
+            if e.slow.get().is_some_and(|s| bps < 0.6 * s) {
+                e.degraded_at = Some(now);
+            }
+            e.last_bps = Some(bps);
             e.fast.add(bps);
             e.slow.add(bps);
             e.samples = e.samples.saturating_add(1);
@@ -968,6 +1050,7 @@ impl EdgeSelector {
             return;
         };
         if d.duress() {
+            e.last_duress = Some(now);
             e.duress_until = Some(now.saturating_add(hold));
         } else {
             e.duress_until = None;

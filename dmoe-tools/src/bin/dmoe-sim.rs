@@ -4,16 +4,19 @@
 //! dmoe-sim [--traces DIR] [--video DIR --bitrates K,K,.. --chunk-s S | --ladder FILE]
 //!          [--abr hybrid,robust-mpc,bola,bba,throughput] [--model pensieve|realistic]
 //!          [--optimal] [--seed N] [--json] [--plot FILE.svg]
+//! dmoe-sim --scenario edges [--seed N] [--json]
 //! ```
 //!
 //! Without `--traces` it runs on the built-in generated traces and ladder.
+//! `--scenario edges` runs the built-in multi-edge fault scenarios and compares the edge
+//! policies `static`, `dmoe` and `oracle` (all with the hybrid ABR).
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use dmoe_abr::sim::{self, Model, SimConfig, SimResult, Trace, Video};
 
-const USAGE: &str = "usage: dmoe-sim [--traces DIR] [--video DIR --bitrates K,K,.. --chunk-s S | --ladder FILE] [--abr LIST] [--model pensieve|realistic] [--optimal] [--seed N] [--json] [--plot FILE.svg]";
+const USAGE: &str = "usage: dmoe-sim [--traces DIR] [--video DIR --bitrates K,K,.. --chunk-s S | --ladder FILE] [--abr LIST] [--model pensieve|realistic] [--optimal] [--seed N] [--json] [--plot FILE.svg]\n       dmoe-sim --scenario edges [--seed N] [--json]";
 
 struct Args {
     traces: Option<String>,
@@ -27,6 +30,15 @@ struct Args {
     seed: u64,
     json: bool,
     plot: Option<String>,
+    scenario: Scenario,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    /// Single-edge ABR comparison over traces.
+    Abr,
+    /// Multi-edge fault scenarios.
+    Edges,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -44,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
         seed: 1,
         json: false,
         plot: None,
+        scenario: Scenario::Abr,
     };
     let mut it = std::env::args().skip(1);
     let need = |it: &mut dyn Iterator<Item = String>, f: &str| {
@@ -89,6 +102,13 @@ fn parse_args() -> Result<Args, String> {
             }
             "--json" => a.json = true,
             "--plot" => a.plot = Some(need(&mut it, "--plot")?),
+            "--scenario" => {
+                a.scenario = match need(&mut it, "--scenario")?.as_str() {
+                    "abr" => Scenario::Abr,
+                    "edges" => Scenario::Edges,
+                    s => return Err(format!("--scenario: unknown scenario {s} (abr, edges)")),
+                }
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -197,6 +217,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if a.scenario == Scenario::Edges {
+        edges::run(a.seed, a.json);
+        return ExitCode::SUCCESS;
+    }
     let traces = match &a.traces {
         Some(d) => match load_traces(d) {
             Ok(t) => t,
@@ -308,6 +332,168 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+mod edges {
+    use dmoe_abr::sim::edges::{
+        EdgeSimResult, Policy, builtin_edge_scenarios, load_spread, simulate_edges,
+    };
+    use serde_json::json;
+
+    /// Seeds per scenario (trace noise differs; faults are the same).
+    const RUNS: u64 = 3;
+    const SESSIONS: usize = 10_000;
+    const EDGES: usize = 4;
+
+    #[derive(Default)]
+    struct Sum {
+        n: usize,
+        qoe: f64,
+        kbps: f64,
+        rebuf: f64,
+        failover_max: f64,
+        failovers: usize,
+        flaps: u32,
+        switches: u32,
+        hours: f64,
+        off_priority: u32,
+        probes: u32,
+    }
+
+    impl Sum {
+        fn add(&mut self, r: &EdgeSimResult) {
+            self.n += 1;
+            self.qoe += r.qoe_lin_per_chunk;
+            self.kbps += r.avg_bitrate_kbps;
+            self.rebuf += r.rebuffer_s;
+            self.failover_max = r
+                .failovers_ms
+                .iter()
+                .copied()
+                .fold(self.failover_max, f64::max);
+            self.failovers += r.failovers_ms.len();
+            self.flaps += r.flaps;
+            self.switches += r.edge_switches;
+            self.hours += r.session_s / 3600.0;
+            self.off_priority += r.off_priority_fetches;
+            self.probes += r.probes;
+        }
+        fn json(&self) -> serde_json::Value {
+            let n = self.n.max(1) as f64;
+            json!({
+                "qoe_lin_per_chunk": self.qoe / n,
+                "avg_bitrate_kbps": self.kbps / n,
+                "rebuffer_s": self.rebuf,
+                "failover_ms_max": self.failover_max,
+                "failovers": self.failovers,
+                "flaps_per_hour": f64::from(self.flaps) / self.hours.max(1e-9),
+                "edge_switches": self.switches,
+                "off_priority_fetches": self.off_priority,
+                "probes": self.probes,
+                "sessions": self.n,
+            })
+        }
+    }
+
+    pub(super) fn run(seed: u64, as_json: bool) {
+        let mut per_policy: Vec<Sum> = Policy::ALL.iter().map(|_| Sum::default()).collect();
+        let mut per_scenario: Vec<(String, Policy, Sum)> = Vec::new();
+        let mut explanations: Vec<serde_json::Value> = Vec::new();
+        for run in 0..RUNS {
+            for scn in builtin_edge_scenarios(seed.wrapping_add(run)) {
+                for (pi, &p) in Policy::ALL.iter().enumerate() {
+                    let r = simulate_edges(&scn, p, seed.wrapping_add(run));
+                    per_policy[pi].add(&r);
+                    match per_scenario
+                        .iter_mut()
+                        .find(|(s, q, _)| *s == r.scenario && *q == p)
+                    {
+                        Some((_, _, sum)) => sum.add(&r),
+                        None => {
+                            let mut sum = Sum::default();
+                            sum.add(&r);
+                            per_scenario.push((r.scenario.clone(), p, sum));
+                        }
+                    }
+                    if run == 0 && p == Policy::Dmoe {
+                        for (t, text) in &r.explanations {
+                            explanations
+                                .push(json!({"scenario": r.scenario, "t_s": t, "why": text}));
+                        }
+                    }
+                }
+            }
+        }
+        let spread = load_spread(SESSIONS, EDGES, seed);
+        if as_json {
+            let policies: Vec<_> = Policy::ALL
+                .iter()
+                .zip(&per_policy)
+                .map(|(p, s)| {
+                    let mut v = s.json();
+                    v["policy"] = json!(p.name());
+                    v
+                })
+                .collect();
+            let scenarios: Vec<_> = per_scenario
+                .iter()
+                .map(|(n, p, s)| {
+                    let mut v = s.json();
+                    v["scenario"] = json!(n);
+                    v["policy"] = json!(p.name());
+                    v
+                })
+                .collect();
+            println!(
+                "{}",
+                json!({
+                    "policies": policies,
+                    "load_spread": {"sessions": SESSIONS, "edges": EDGES, "max_over_mean": spread},
+                    "scenarios": scenarios,
+                    "dmoe_switches": explanations,
+                })
+            );
+            return;
+        }
+        println!(
+            "{} scenarios x {RUNS} seeds, 4 edges, hybrid ABR; rebuffer and failover summed/maxed over sessions",
+            per_scenario.len() / Policy::ALL.len()
+        );
+        println!(
+            "{:<18} {:<7} {:>8} {:>7} {:>9} {:>11} {:>9} {:>8}",
+            "scenario",
+            "policy",
+            "QoE_lin",
+            "kbps",
+            "rebuf s",
+            "failover ms",
+            "flaps/h",
+            "switches"
+        );
+        let row = |name: &str, p: Policy, s: &Sum| {
+            let v = s.json();
+            println!(
+                "{:<18} {:<7} {:>8.3} {:>7.0} {:>9.2} {:>11.0} {:>9.2} {:>8}",
+                name,
+                p.name(),
+                v["qoe_lin_per_chunk"].as_f64().unwrap_or(f64::NAN),
+                v["avg_bitrate_kbps"].as_f64().unwrap_or(f64::NAN),
+                s.rebuf,
+                s.failover_max,
+                v["flaps_per_hour"].as_f64().unwrap_or(f64::NAN),
+                s.switches
+            );
+        };
+        for (n, p, s) in &per_scenario {
+            row(n, *p, s);
+        }
+        for (p, s) in Policy::ALL.iter().zip(&per_policy) {
+            row("ALL", *p, s);
+        }
+        println!(
+            "load spread: {SESSIONS} sessions over {EDGES} equal edges, max/mean share {spread:.4}"
+        );
+    }
 }
 
 mod dmoe_tools_plot {
