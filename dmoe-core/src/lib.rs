@@ -57,6 +57,8 @@
 #![warn(missing_docs)]
 
 pub mod abr;
+#[cfg(feature = "serde")]
+pub mod agent;
 pub mod cmaf;
 pub mod dash;
 pub mod edge;

@@ -7,7 +7,8 @@ use crate::units::WallClock;
 ///
 /// The idea comes from mp4parse's `ParseStrictness`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Strictness {
     /// Every recoverable violation is a warning; only unusable input fails.
     Permissive,

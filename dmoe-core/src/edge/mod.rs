@@ -59,6 +59,11 @@ pub use steering::{
 
 use rng::SplitMix;
 
+/// The seeded generator, for the agent's own random choices (its session id).
+pub(crate) fn rng_for_agent(seed: u64) -> SplitMix {
+    SplitMix::new(seed ^ 0xA6E7_5E55_1011_D00D)
+}
+
 /// Most edges one selector holds.
 pub const MAX_EDGES: usize = 64;
 

@@ -1,0 +1,1171 @@
+//! The device agent: one [`Agent`] per playback session ties the presentation model, the
+//! ABR, edge selection, steering, CMCD and QoE telemetry together, sans-IO.
+//!
+//! ## The run loop
+//!
+//! The host owns sockets, timers and the media pipeline. It tells the agent what happened
+//! with [`Agent::handle_input`] and then drains [`Agent::poll_output`] until it returns
+//! `None` or an [`Output::Timeout`]; then it waits for the next event or the timeout.
+//! **Mutate once, then drain**: giving an input while outputs are waiting is an error
+//! ([`AgentError::OutputNotDrained`]), as is time going backwards.
+//!
+//! ```
+//! use std::time::Duration;
+//! use dmoe_core::agent::{Agent, Config, Event, Input, Output};
+//! use dmoe_core::{AbrContext, AbrController, Decision, Reason, Timestamp};
+//!
+//! // Any ABR: dmoe-abr's `Hybrid` in a real player; the lowest rung here.
+//! struct Lowest;
+//! impl AbrController for Lowest {
+//!     fn name(&self) -> &'static str { "lowest" }
+//!     fn choose(&self, ctx: &AbrContext<'_>) -> Decision {
+//!         Decision { rung: 0, reason: Reason::Rule, estimate_bps: None, buffer: ctx.buffer, playback_rate: None }
+//!     }
+//! }
+//!
+//! let mut agent = Agent::new(Config::default(), Box::new(Lowest))?;
+//! let playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\na.ts\n#EXTINF:4,\nb.ts\n#EXT-X-ENDLIST\n";
+//! agent.handle_input(Input::new(Timestamp::ZERO, Event::ManifestLoaded {
+//!     url: "https://cdn.example/v/index.m3u8".into(),
+//!     body: playlist.into(),
+//! }))?;
+//! let mut fetches = Vec::new();
+//! while let Some(out) = agent.poll_output() {
+//!     match out {
+//!         Output::Fetch(f) => fetches.push(f),
+//!         Output::Timeout { .. } => break,
+//!         _ => {}
+//!     }
+//! }
+//! assert_eq!(fetches[0].url, "https://cdn.example/v/a.ts");
+//! // The host fetches it and reports back.
+//! let id = fetches[0].id;
+//! agent.handle_input(Input::new(Timestamp::from_millis(10), Event::RequestStarted { id }))?;
+//! while agent.poll_output().is_some() {}
+//! agent.handle_input(Input::new(Timestamp::from_millis(900), Event::RequestCompleted {
+//!     id, bytes: 500_000, ttfb: Duration::from_millis(60), cmsd_static: None, cmsd_dynamic: None,
+//! }))?;
+//! let next: Vec<Output> = std::iter::from_fn(|| agent.poll_output()).collect();
+//! assert!(next.iter().any(|o| matches!(o, Output::Fetch(f) if f.url.ends_with("b.ts"))));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Errors and bugs
+//!
+//! Bad host input — a manifest that does not parse, an unknown request id, time going
+//! backwards — is an [`AgentError`]; the agent stays usable. A broken internal invariant is
+//! a bug and panics; the bindings catch it at the boundary.
+//!
+//! ## Threads
+//!
+//! An `Agent` is `Send`: move it to the thread that drives it. It is not shared; there is no
+//! locking inside.
+
+mod cmcd;
+mod config;
+mod fetch;
+mod io;
+mod qoe;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+pub use cmcd::{Cmcd, CmcdObject, CmcdState};
+pub use config::{CmcdConfig, CmcdMode, Config, ConfigError, EdgeEntry, TelemetryConfig};
+pub use io::{AgentError, Event, Failure, Fetch, Input, ObjectKind, Output, RequestId};
+pub use qoe::{EdgeTraffic, Qoe, Report};
+
+use crate::edge::{
+    CmsdDynamic, CmsdStatic, EdgeConfig, EdgeId, EdgeSelector, FetchPlan, SelectorConfig,
+    SteeringClient, SteeringOutcome, SteeringProtocol,
+};
+use crate::{
+    AbrContext, AbrController, Bitrate, ByteCount, Caps, Ladder, LiveContext, ManifestFormat,
+    MediaType, ParseOptions, PathEstimate, PlaybackState, Presentation, PresentationKind,
+    RenditionId, Rung, Timestamp, TransferSample,
+};
+
+/// A rung while the ladder is built: bitrate, renditions per pathway, the rung.
+type RungEntry = (u64, Vec<(String, RenditionId)>, Rung);
+
+/// Most outputs waiting at once; more means the host is not draining.
+const MAX_QUEUE: usize = 64;
+/// Ids of requests the agent forgot (seek, abandon) whose late reports are ignored.
+const STALE_IDS: usize = 16;
+
+#[derive(Debug, Clone)]
+struct Request {
+    id: RequestId,
+    rung: usize,
+    rendition: RenditionId,
+    number: u64,
+    kind: ObjectKind,
+    init_index: Option<u32>,
+    edge: EdgeId,
+    duration: Duration,
+    sent: Timestamp,
+    started: Option<Timestamp>,
+    expected: u64,
+    failed: Vec<EdgeId>,
+}
+
+/// A playback session's decision engine. See the [module docs](self) for the run loop.
+pub struct Agent {
+    cfg: Config,
+    abr: Box<dyn AbrController + Send>,
+    session_id: String,
+    now: Option<Timestamp>,
+    out: VecDeque<Output>,
+    recording: Vec<String>,
+    presentation: Option<Presentation>,
+    manifest_url: Option<String>,
+    ladder: Option<Ladder>,
+    /// Per rung: the renditions serving it, with their pathway.
+    rung_map: Vec<Vec<(String, RenditionId)>>,
+    selector: Option<EdgeSelector>,
+    steering: Option<SteeringClient>,
+    next_number: Option<u64>,
+    loaded_init: Option<(RenditionId, u32)>,
+    request: Option<Request>,
+    stale: VecDeque<RequestId>,
+    pending_playlist: Option<RenditionId>,
+    refresh_at: Option<(RenditionId, Timestamp)>,
+    manifest_refresh_at: Option<Timestamp>,
+    hold_until: Option<Timestamp>,
+    video_buffer: Option<Duration>,
+    audio_buffer: Option<Duration>,
+    buffer_at: Timestamp,
+    state: PlaybackState,
+    rate: f64,
+    latency: Option<Duration>,
+    viewport: Caps,
+    prev_rung: Option<usize>,
+    last_tput_kbps: Option<u64>,
+    starved: bool,
+    urgent: bool,
+    request_seq: u64,
+    next_id: u64,
+    tracker: qoe::Tracker,
+    telemetry_at: Option<Timestamp>,
+    ended: bool,
+    final_report_sent: bool,
+    suggested_rate: Option<f64>,
+    /// An explanation waiting for the fetch it belongs to (a failover that first needed
+    /// the other pathway's playlist).
+    carry_why: Option<String>,
+}
+
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent")
+            .field("abr", &self.abr.name())
+            .field("session_id", &self.session_id)
+            .field("now", &self.now)
+            .field("queued", &self.out.len())
+            .field("request", &self.request.as_ref().map(|r| r.id))
+            .finish_non_exhaustive()
+    }
+}
+
+fn session_id_from_seed(seed: u64) -> String {
+    let mut rng = crate::edge::rng_for_agent(seed);
+    let (a, b) = (rng.next_u64(), rng.next_u64());
+    // Formatted as a version-4 UUID (random bits, version and variant set).
+    let a = (a & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000;
+    let b = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xFFFF,
+        a & 0xFFFF,
+        b >> 48,
+        b & 0xFFFF_FFFF_FFFF
+    )
+}
+
+impl Agent {
+    /// A session with this configuration and ABR (choose the ABR from `cfg.abr` with
+    /// `dmoe_abr::agent`, or pass any [`AbrController`]).
+    pub fn new(cfg: Config, abr: Box<dyn AbrController + Send>) -> Result<Self, ConfigError> {
+        cfg.validate()?;
+        let session_id = cfg
+            .session_id
+            .clone()
+            .unwrap_or_else(|| session_id_from_seed(cfg.seed));
+        let mut recording = Vec::new();
+        if cfg.record {
+            let line = serde_json::json!({ "config": &cfg }).to_string();
+            recording.push(line);
+        }
+        Ok(Self {
+            viewport: Caps {
+                max_bitrate: cfg.max_bitrate_kbps.map(Bitrate::from_kbps),
+                min_bitrate: None,
+                max_height: cfg.max_height,
+            },
+            cfg,
+            abr,
+            session_id,
+            now: None,
+            out: VecDeque::with_capacity(MAX_QUEUE),
+            recording,
+            presentation: None,
+            manifest_url: None,
+            ladder: None,
+            rung_map: Vec::new(),
+            selector: None,
+            steering: None,
+            next_number: None,
+            loaded_init: None,
+            request: None,
+            stale: VecDeque::with_capacity(STALE_IDS),
+            pending_playlist: None,
+            refresh_at: None,
+            manifest_refresh_at: None,
+            hold_until: None,
+            video_buffer: None,
+            audio_buffer: None,
+            buffer_at: Timestamp::ZERO,
+            state: PlaybackState::Starting,
+            rate: 1.0,
+            latency: None,
+            prev_rung: None,
+            last_tput_kbps: None,
+            starved: false,
+            urgent: true,
+            request_seq: 0,
+            next_id: 1,
+            tracker: qoe::Tracker::new(),
+            telemetry_at: None,
+            ended: false,
+            final_report_sent: false,
+            suggested_rate: None,
+            carry_why: None,
+        })
+    }
+
+    /// The session id (random from the seed unless configured).
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The QoE figures so far.
+    pub fn qoe(&self) -> &Qoe {
+        &self.tracker.qoe
+    }
+
+    /// The presentation, once a manifest was loaded.
+    pub fn presentation(&self) -> Option<&Presentation> {
+        self.presentation.as_ref()
+    }
+
+    /// The edge selector, once a manifest was loaded.
+    pub fn selector(&self) -> Option<&EdgeSelector> {
+        self.selector.as_ref()
+    }
+
+    /// The recorded inputs as JSON lines (first line: the configuration), when
+    /// [`Config::record`] is on. Replay them with `dmoe-replay`.
+    pub fn recording(&self) -> &[String] {
+        &self.recording
+    }
+
+    /// The telemetry report now, as JSON.
+    pub fn report(&self) -> String {
+        let at = self.now.unwrap_or(Timestamp::ZERO);
+        let t = &self.cfg.telemetry;
+        let r = Report {
+            session_id: &self.session_id,
+            content_id: self.cfg.cmcd.content_id.as_deref(),
+            device_id: t.device_id.as_deref(),
+            user_id: t.user_id.as_deref(),
+            at_s: at.as_secs_f64(),
+            rebuffer_ratio: self.tracker.qoe.rebuffer_ratio(),
+            qoe: &self.tracker.qoe,
+        };
+        // Invariant: the report holds only strings and finite numbers.
+        serde_json::to_string(&r).expect("serializable report")
+    }
+
+    /// The next decision, or None when there is nothing to do until the next input.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// Record one fact from the host, then decide what follows from it.
+    pub fn handle_input(&mut self, input: Input) -> Result<(), AgentError> {
+        if !self.out.is_empty() {
+            return Err(AgentError::OutputNotDrained);
+        }
+        if let Some(prev) = self.now
+            && input.at < prev
+        {
+            return Err(AgentError::TimeWentBackwards {
+                previous: prev.as_micros(),
+                at: input.at.as_micros(),
+            });
+        }
+        if self.cfg.record {
+            if self.recording.len() >= self.cfg.record_limit.max(2) {
+                self.recording.remove(1);
+            }
+            // Invariant: inputs serialize (strings, numbers, enums).
+            self.recording
+                .push(serde_json::to_string(&input).expect("serializable input"));
+        }
+        let now = input.at;
+        // The buffer drains while playing.
+        self.refresh_buffer(now);
+        self.now = Some(now);
+        self.tracker.advance(now);
+        let result = self.apply(now, input.event);
+        self.drive(now);
+        result
+    }
+
+    fn push(&mut self, o: Output) {
+        if self.out.len() < MAX_QUEUE {
+            self.out.push_back(o);
+        }
+    }
+
+    fn diagnostic(&mut self, message: String) {
+        self.tracker.qoe.diagnostics += 1;
+        self.push(Output::Diagnostic { message });
+    }
+
+    fn buffer(&self) -> Duration {
+        match (self.video_buffer, self.audio_buffer) {
+            (Some(v), Some(a)) => v.min(a),
+            (Some(v), None) => v,
+            (None, Some(a)) => a,
+            (None, None) => Duration::ZERO,
+        }
+    }
+
+    fn refresh_buffer(&mut self, now: Timestamp) {
+        if self.state == PlaybackState::Playing {
+            let drained = now
+                .saturating_duration_since(self.buffer_at)
+                .mul_f64(self.rate.clamp(0.0, 16.0));
+            for b in [&mut self.video_buffer, &mut self.audio_buffer]
+                .into_iter()
+                .flatten()
+            {
+                *b = b.saturating_sub(drained);
+            }
+        }
+        self.buffer_at = now;
+    }
+
+    fn segment_duration(&self) -> Duration {
+        let p = self.presentation.as_ref();
+        p.and_then(|p| {
+            p.renditions
+                .iter()
+                .find_map(|r| r.segments.target_duration)
+                .or_else(|| {
+                    p.renditions
+                        .iter()
+                        .find_map(|r| r.segments.segments.first().map(|s| s.duration))
+                })
+        })
+        .filter(|d| !d.is_zero())
+        .unwrap_or(Duration::from_secs(4))
+    }
+
+    fn is_live(&self) -> bool {
+        self.presentation
+            .as_ref()
+            .is_some_and(|p| p.kind != PresentationKind::Vod)
+    }
+
+    fn parse_options(&self, base: &str) -> ParseOptions {
+        ParseOptions::new()
+            .strictness(self.cfg.strictness)
+            .base_url(base)
+    }
+
+    fn take_request(&mut self, id: RequestId) -> Result<Option<Request>, AgentError> {
+        match &self.request {
+            Some(r) if r.id == id => Ok(self.request.take()),
+            _ if self.stale.contains(&id) => Ok(None),
+            _ => Err(AgentError::UnknownRequest(id.0)),
+        }
+    }
+
+    fn forget_request(&mut self) {
+        if let Some(r) = self.request.take() {
+            if self.stale.len() >= STALE_IDS {
+                self.stale.pop_front();
+            }
+            self.stale.push_back(r.id);
+        }
+    }
+
+    fn apply(&mut self, now: Timestamp, event: Event) -> Result<(), AgentError> {
+        match event {
+            Event::Tick => Ok(()),
+            Event::ManifestLoaded { url, body } => self.on_manifest(now, url, body),
+            Event::PlaylistLoaded { rendition, body } => self.on_playlist(now, rendition, &body),
+            Event::PlaylistFailed { rendition, .. } => {
+                self.pending_playlist = None;
+                self.hold_until = Some(now.saturating_add(Duration::from_secs(1)));
+                if rendition.is_none() && self.presentation.is_some() && self.is_live() {
+                    self.manifest_refresh_at = Some(now.saturating_add(Duration::from_secs(1)));
+                }
+                Ok(())
+            }
+            Event::SteeringLoaded {
+                status,
+                retry_after,
+                body,
+            } => {
+                if let Some(c) = &mut self.steering {
+                    match c.on_response(now, status, retry_after, body.as_bytes()) {
+                        Ok(SteeringOutcome::Updated) => {
+                            if let (Some(m), Some(sel)) = (c.manifest(), &mut self.selector)
+                                && let Err(e) = sel.apply_steering(m)
+                            {
+                                let msg = format!("steering: {e}");
+                                self.diagnostic(msg);
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(e) => self.diagnostic(format!("steering: {e}")),
+                    }
+                }
+                Ok(())
+            }
+            Event::SteeringFailed => {
+                if let Some(c) = &mut self.steering {
+                    c.on_network_error(now);
+                }
+                Ok(())
+            }
+            Event::RequestStarted { id } => {
+                match &mut self.request {
+                    Some(r) if r.id == id => r.started = Some(now),
+                    _ if self.stale.contains(&id) => {}
+                    _ => return Err(AgentError::UnknownRequest(id.0)),
+                }
+                Ok(())
+            }
+            Event::RequestProgress { id, bytes } => self.on_progress(now, id, bytes),
+            Event::RequestCompleted {
+                id,
+                bytes,
+                ttfb,
+                cmsd_static,
+                cmsd_dynamic,
+            } => self.on_completed(now, id, bytes, ttfb, cmsd_static, cmsd_dynamic),
+            Event::RequestFailed { id, failure } => self.on_failed(now, id, failure),
+            Event::Buffer { media, level } => {
+                match media {
+                    MediaType::Audio => self.audio_buffer = Some(level),
+                    _ => self.video_buffer = Some(level),
+                }
+                if level.is_zero() && self.tracker.qoe.startup.is_some() {
+                    self.starved = true;
+                }
+                self.abr.on_buffer(now, self.buffer());
+                Ok(())
+            }
+            Event::Playback { state, rate } => {
+                if !(rate.is_finite() && (0.0..=16.0).contains(&rate)) {
+                    return Err(AgentError::InvalidValue("rate"));
+                }
+                self.tracker.on_state(now, state);
+                self.abr.on_playback(now, state);
+                if matches!(state, PlaybackState::Stalled | PlaybackState::Seeking) {
+                    self.starved |= state == PlaybackState::Stalled;
+                    self.urgent = true;
+                }
+                if state == PlaybackState::Playing {
+                    self.urgent = false;
+                }
+                self.state = state;
+                self.rate = rate;
+                Ok(())
+            }
+            Event::Position { latency, .. } => {
+                self.latency = latency;
+                self.tracker.qoe.latency = latency;
+                Ok(())
+            }
+            Event::Seek { position } => {
+                self.forget_request();
+                self.video_buffer = Some(Duration::ZERO);
+                self.audio_buffer = self.audio_buffer.map(|_| Duration::ZERO);
+                self.urgent = true;
+                self.ended = false;
+                self.next_number = self.number_at(position);
+                Ok(())
+            }
+            Event::Frames { dropped, total } => {
+                self.tracker.qoe.dropped_frames = dropped;
+                self.tracker.qoe.total_frames = total;
+                Ok(())
+            }
+            Event::Viewport {
+                max_height,
+                max_bitrate_kbps,
+            } => {
+                self.viewport.max_height = max_height.or(self.cfg.max_height);
+                self.viewport.max_bitrate = max_bitrate_kbps
+                    .or(self.cfg.max_bitrate_kbps)
+                    .map(Bitrate::from_kbps);
+                Ok(())
+            }
+        }
+    }
+
+    fn number_at(&self, position: Duration) -> Option<u64> {
+        let p = self.presentation.as_ref()?;
+        let rid = self.rung_map.first()?.first()?.1;
+        let segs = &p.renditions.get(rid.0 as usize)?.segments.segments;
+        segs.iter()
+            .find(|s| s.start + s.duration > position)
+            .or(segs.last())
+            .map(|s| s.number)
+    }
+
+    fn on_manifest(&mut self, now: Timestamp, url: String, body: String) -> Result<(), AgentError> {
+        let opts = self.parse_options(&url);
+        let parsed = crate::parse(body.as_bytes(), &opts)?;
+        for w in &parsed.warnings {
+            let msg = format!("manifest: {w}");
+            self.diagnostic(msg);
+        }
+        if let Some(p) = &mut self.presentation
+            && p.format == ManifestFormat::Dash
+            && parsed.format == ManifestFormat::Dash
+        {
+            p.apply_mpd_update(parsed)?;
+            self.schedule_manifest_refresh(now);
+            return Ok(());
+        }
+        self.install(now, url, parsed)
+    }
+
+    fn install(&mut self, now: Timestamp, url: String, p: Presentation) -> Result<(), AgentError> {
+        // The ladder: the first period's video variants (audio-only when there is no
+        // video), one rung per distinct bitrate; each rung lists its renditions per pathway.
+        let mut rungs: Vec<RungEntry> = Vec::new();
+        for v in p
+            .variants
+            .iter()
+            .filter(|v| v.period == 0 && !v.i_frames_only)
+        {
+            let bps = v.average_bandwidth.unwrap_or(v.bandwidth).bps();
+            if bps == 0 {
+                continue;
+            }
+            let path = v.pathway.clone().unwrap_or_else(|| ".".into());
+            match rungs.iter_mut().find(|(b, _, r)| {
+                *b == bps && (r.resolution == v.resolution || r.resolution.is_none())
+            }) {
+                Some((_, list, _)) => {
+                    if !list.iter().any(|(p, _)| *p == path) {
+                        list.push((path, v.rendition));
+                    }
+                }
+                None => rungs.push((
+                    bps,
+                    vec![(path, v.rendition)],
+                    Rung {
+                        bitrate: Bitrate(bps),
+                        peak: v.bandwidth,
+                        resolution: v.resolution,
+                        frame_rate: v.frame_rate,
+                        codecs: v.codecs.clone(),
+                        variant: Some(v.id),
+                    },
+                )),
+            }
+        }
+        rungs.sort_by_key(|r| r.0);
+        if rungs.is_empty() {
+            return Err(AgentError::NothingToPlay);
+        }
+        let ladder = Ladder::new(rungs.iter().map(|r| r.2.clone()).collect())
+            .map_err(|_| AgentError::NothingToPlay)?;
+        let mut scfg = SelectorConfig::new(self.session_id.clone());
+        scfg.seed = self.cfg.seed;
+        scfg.region = self.cfg.region.clone();
+        let extra = self
+            .cfg
+            .edges
+            .iter()
+            .map(|e| {
+                let mut c = EdgeConfig::new(e.pathway.clone()).weight(e.weight);
+                if let Some(h) = &e.host {
+                    c = c.host(h.clone());
+                }
+                if let Some(r) = &e.region {
+                    c = c.region(r.clone());
+                }
+                c
+            })
+            .collect();
+        let selector = EdgeSelector::from_presentation(&p, scfg, extra)
+            .map_err(|_| AgentError::NothingToPlay)?;
+        self.steering = p.steering.as_ref().and_then(|s| {
+            let proto = if p.format == ManifestFormat::Dash {
+                SteeringProtocol::Dash
+            } else {
+                SteeringProtocol::Hls
+            };
+            SteeringClient::new(&s.server_uri, proto, now).ok()
+        });
+        self.rung_map = rungs.into_iter().map(|r| r.1).collect();
+        self.ladder = Some(ladder);
+        self.selector = Some(selector);
+        if let (Some(c), Some(sel)) = (&self.steering, &mut self.selector)
+            && let Some(m) = c.manifest()
+        {
+            let _ = sel.apply_steering(m);
+        }
+        self.manifest_url = Some(url);
+        self.presentation = Some(p);
+        self.next_number = None;
+        self.loaded_init = None;
+        self.ended = false;
+        self.forget_request();
+        self.pending_playlist = None;
+        self.refresh_at = None;
+        if self.cfg.telemetry.enabled && self.telemetry_at.is_none() {
+            self.telemetry_at = Some(now.saturating_add(self.cfg.telemetry.interval));
+        }
+        self.schedule_manifest_refresh(now);
+        Ok(())
+    }
+
+    fn schedule_manifest_refresh(&mut self, now: Timestamp) {
+        let p = self.presentation.as_ref();
+        self.manifest_refresh_at = p
+            .filter(|p| p.format == ManifestFormat::Dash && p.kind != PresentationKind::Vod)
+            .and_then(|p| p.live.as_ref())
+            .and_then(|l| l.minimum_update_period)
+            .map(|d| now.saturating_add(d.max(Duration::from_millis(500))));
+    }
+
+    fn on_playlist(
+        &mut self,
+        now: Timestamp,
+        rid: RenditionId,
+        body: &str,
+    ) -> Result<(), AgentError> {
+        let Some(p) = &mut self.presentation else {
+            return Err(AgentError::UnknownRendition(rid.0));
+        };
+        let Some(r) = p.renditions.get(rid.0 as usize) else {
+            return Err(AgentError::UnknownRendition(rid.0));
+        };
+        let base = r
+            .uri
+            .clone()
+            .or_else(|| self.manifest_url.clone())
+            .unwrap_or_default();
+        let opts = ParseOptions::new()
+            .strictness(self.cfg.strictness)
+            .base_url(&base);
+        if self.pending_playlist == Some(rid) {
+            self.pending_playlist = None;
+        }
+        p.apply_media_playlist(rid, body.as_bytes(), &opts)?;
+        let segs = &p.renditions[rid.0 as usize].segments;
+        if !segs.ended && p.kind != PresentationKind::Vod {
+            let wait = if segs
+                .server_control
+                .as_ref()
+                .is_some_and(|s| s.can_block_reload)
+            {
+                // A blocking reload waits on the server: ask again at once.
+                Duration::ZERO
+            } else {
+                segs.target_duration.unwrap_or(Duration::from_secs(4))
+            };
+            self.refresh_at = Some((rid, now.saturating_add(wait)));
+        }
+        Ok(())
+    }
+
+    fn sample(
+        req: &Request,
+        now: Timestamp,
+        bytes: u64,
+        ttfb: Duration,
+        hold: Duration,
+    ) -> TransferSample {
+        let started = req.started.unwrap_or(req.sent);
+        TransferSample {
+            bytes: ByteCount(bytes),
+            ttfb,
+            total: now.saturating_duration_since(started),
+            server_hold: hold,
+        }
+    }
+
+    fn on_progress(&mut self, now: Timestamp, id: RequestId, bytes: u64) -> Result<(), AgentError> {
+        let Some(req) = self.request.clone().filter(|r| r.id == id) else {
+            if self.stale.contains(&id) {
+                return Ok(());
+            }
+            return Err(AgentError::UnknownRequest(id.0));
+        };
+        if req.kind != ObjectKind::Media {
+            return Ok(());
+        }
+        let sample = Self::sample(&req, now, bytes, Duration::ZERO, Duration::ZERO);
+        self.abr.on_progress(now, &sample);
+        let Some(ladder) = &self.ladder else {
+            return Ok(());
+        };
+        let ctx = self.context(ladder, now);
+        let inflight = crate::InFlight {
+            rung: req.rung,
+            received: ByteCount(bytes),
+            expected: ByteCount(req.expected),
+            elapsed: sample.total,
+        };
+        let Some(lower) = self
+            .abr
+            .should_abandon(&ctx, &inflight)
+            .filter(|&r| r < req.rung)
+        else {
+            return Ok(());
+        };
+        // Joint decision: another edge may carry this quality; otherwise go lower.
+        let seg_dur = req.duration;
+        let mut edge = req.edge;
+        let mut rung = lower;
+        let mut why = format!(
+            "abandon: {} of {} bytes after {:.2} s would starve the buffer; refetch at rung {lower}",
+            bytes,
+            req.expected,
+            sample.total.as_secs_f64()
+        );
+        if let Some(sel) = &mut self.selector {
+            sel.on_transfer(now, req.edge, &sample);
+            let plan = FetchPlan {
+                bytes: req.expected,
+                budget: seg_dur,
+            };
+            let c = sel.select(now, &plan);
+            if c.switched() && !c.misses_budget {
+                edge = c.edge;
+                rung = req.rung;
+                why = format!(
+                    "abandon on {}: {}",
+                    sel.edge(req.edge).pathway,
+                    c.explain(sel)
+                );
+                let est = sel.estimate(now, c.edge);
+                self.abr.on_path_change(
+                    now,
+                    &PathEstimate {
+                        throughput_bps: est
+                            .and_then(|e| e.throughput_bps)
+                            .or(Some(c.throughput_bps)),
+                        ttfb: est.and_then(|e| e.ttfb),
+                    },
+                );
+            }
+        }
+        self.forget_request();
+        match self.build_fetch(now, rung, edge, req.number, Some(why.clone())) {
+            Some(Output::Fetch(f)) => self.push(Output::Abandon {
+                id,
+                refetch: f,
+                why,
+            }),
+            Some(other) => self.push(other),
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn on_completed(
+        &mut self,
+        now: Timestamp,
+        id: RequestId,
+        bytes: u64,
+        ttfb: Duration,
+        cmsd_static: Option<String>,
+        cmsd_dynamic: Option<String>,
+    ) -> Result<(), AgentError> {
+        let Some(req) = self.take_request(id)? else {
+            return Ok(());
+        };
+        let mut hold = Duration::ZERO;
+        if let Some(h) = cmsd_static {
+            match CmsdStatic::parse(&h) {
+                Ok(s) => hold = Duration::from_millis(s.held_ms.unwrap_or(0)),
+                Err(e) => self.diagnostic(format!("CMSD-Static: {e}")),
+            }
+        }
+        let dynamic = match cmsd_dynamic.map(|d| CmsdDynamic::parse(&d)) {
+            Some(Ok(d)) => Some(d),
+            Some(Err(e)) => {
+                self.diagnostic(format!("CMSD-Dynamic: {e}"));
+                None
+            }
+            None => None,
+        };
+        let sample = Self::sample(&req, now, bytes, ttfb, hold);
+        if let Some(sel) = &mut self.selector {
+            sel.on_transfer(now, req.edge, &sample);
+            if let Some(d) = &dynamic {
+                sel.on_cmsd(now, req.edge, d);
+            }
+        }
+        let edge_name = self
+            .selector
+            .as_ref()
+            .map(|s| s.edge(req.edge).pathway.clone())
+            .unwrap_or_default();
+        let t = self.tracker.edge(&edge_name);
+        t.bytes = t.bytes.saturating_add(bytes);
+        t.requests += 1;
+        if let Some(bps) = sample.throughput_bps() {
+            self.last_tput_kbps = Some((bps / 1000.0) as u64);
+        }
+        match req.kind {
+            ObjectKind::Init => {
+                self.loaded_init = req.init_index.map(|i| (req.rendition, i));
+            }
+            ObjectKind::Media => {
+                self.abr.on_segment_complete(now, &sample);
+                let kbps = self
+                    .ladder
+                    .as_ref()
+                    .map_or(0, |l| l.rung(req.rung).bitrate.kbps());
+                self.tracker.on_media(kbps, req.duration);
+                self.next_number = Some(req.number.saturating_add(1));
+                // Until the host says otherwise, the segment is in the buffer.
+                if let Some(a) = &mut self.audio_buffer {
+                    *a += req.duration;
+                }
+                self.video_buffer =
+                    Some(self.video_buffer.unwrap_or(Duration::ZERO) + req.duration);
+                self.prev_rung = Some(req.rung);
+                self.starved = false;
+            }
+        }
+        Ok(())
+    }
+
+    fn on_failed(
+        &mut self,
+        now: Timestamp,
+        id: RequestId,
+        failure: Failure,
+    ) -> Result<(), AgentError> {
+        let Some(req) = self.take_request(id)? else {
+            return Ok(());
+        };
+        let name = self
+            .selector
+            .as_ref()
+            .map(|s| s.edge(req.edge).pathway.clone())
+            .unwrap_or_default();
+        self.tracker.edge(&name).failures += 1;
+        let mut failed = req.failed.clone();
+        failed.push(req.edge);
+        let retry = self.selector.as_mut().and_then(|sel| {
+            sel.on_failure(now, req.edge, failure.into());
+            let plan = FetchPlan {
+                bytes: req.expected,
+                budget: req.duration,
+            };
+            sel.select_retry(now, &failed, &plan)
+                .map(|c| (c, c.explain(sel), sel.estimate(now, c.edge)))
+        });
+        match retry {
+            Some((c, why, est)) if c.edge != req.edge => {
+                self.abr.on_path_change(
+                    now,
+                    &PathEstimate {
+                        throughput_bps: est
+                            .and_then(|e| e.throughput_bps)
+                            .or(Some(c.throughput_bps)),
+                        ttfb: est.and_then(|e| e.ttfb),
+                    },
+                );
+                let out = match req.kind {
+                    ObjectKind::Init => {
+                        self.fetch_init(now, req.rung, c.edge, req.rendition, req.number, Some(why))
+                    }
+                    ObjectKind::Media => {
+                        self.build_fetch(now, req.rung, c.edge, req.number, Some(why))
+                    }
+                };
+                if let Some(o) = out {
+                    if let Output::Fetch(_) = &o
+                        && let Some(r) = &mut self.request
+                    {
+                        r.failed = failed;
+                    }
+                    self.push(o);
+                }
+            }
+            _ => {
+                // No other edge: try again shortly.
+                self.hold_until = Some(now.saturating_add(Duration::from_millis(500)));
+            }
+        }
+        Ok(())
+    }
+
+    fn context<'a>(&self, ladder: &'a Ladder, now: Timestamp) -> AbrContext<'a> {
+        let seg = self.segment_duration();
+        let mut caps = self.viewport;
+        if let Some(mb) = self.selector.as_ref().and_then(EdgeSelector::max_bitrate) {
+            caps.max_bitrate = Some(caps.max_bitrate.map_or(mb, |c| c.min(mb)));
+        }
+        let live = if self.is_live() {
+            self.latency.map(|latency| LiveContext {
+                latency,
+                target: self.cfg.target_latency.unwrap_or(seg * 3),
+                min_rate: 0.95,
+                max_rate: 1.05,
+            })
+        } else {
+            None
+        };
+        let remaining = self.remaining_segments();
+        AbrContext {
+            now,
+            ladder,
+            buffer: self.buffer(),
+            max_buffer: self.cfg.max_buffer,
+            previous: self.prev_rung,
+            segment_duration: seg,
+            upcoming_sizes: &[],
+            segments_remaining: remaining,
+            state: self.state,
+            playback_rate: self.rate,
+            caps,
+            live,
+        }
+    }
+
+    fn remaining_segments(&self) -> Option<u32> {
+        if self.is_live() {
+            return None;
+        }
+        let p = self.presentation.as_ref()?;
+        let rid = self.rung_map.first()?.first()?.1;
+        let segs = &p.renditions.get(rid.0 as usize)?.segments;
+        let next = self.next_number?;
+        Some(segs.segments.iter().filter(|s| s.number >= next).count() as u32)
+    }
+
+    /// The segment number to fetch next in `rid`, or None when there is none (yet).
+    fn next_in(&mut self, rid: RenditionId) -> Option<u64> {
+        let live = self.is_live();
+        let target = self.cfg.target_latency;
+        let p = self.presentation.as_ref()?;
+        let segs = &p.renditions.get(rid.0 as usize)?.segments;
+        let first = segs.segments.first()?.number;
+        let last = segs.segments.last()?.number;
+        let n = match self.next_number {
+            Some(n) if n < first => first,
+            Some(n) => n,
+            None if live => {
+                // Start `target` (or three segments) behind the live edge.
+                let seg = segs.target_duration.unwrap_or(Duration::from_secs(4));
+                let back = target.map_or(3, |t| {
+                    (t.as_secs_f64() / seg.as_secs_f64().max(0.001)).ceil() as u64
+                });
+                last.saturating_sub(back.max(1) - 1).max(first)
+            }
+            None => first,
+        };
+        if n > last {
+            // VOD: the end. Live: wait for the next refresh.
+            if !live {
+                self.ended = true;
+            }
+            return None;
+        }
+        self.next_number = Some(n);
+        Some(n)
+    }
+
+    fn drive(&mut self, now: Timestamp) {
+        if self.presentation.is_none() {
+            return;
+        }
+        // Steering.
+        let current = self.selector.as_ref().and_then(|s| s.current());
+        if let Some(c) = &mut self.steering {
+            let name = current
+                .zip(self.selector.as_ref())
+                .map(|(e, s)| s.edge(e).pathway.clone());
+            let tput = self.last_tput_kbps.map(|k| k * 1000);
+            let used: Vec<(&str, Option<u64>)> =
+                name.as_deref().map(|n| vec![(n, tput)]).unwrap_or_default();
+            if let Some(r) = c.poll(now, &used) {
+                self.push(Output::LoadSteering { url: r.url });
+            }
+        }
+        // Live DASH manifest refresh.
+        if self.manifest_refresh_at.is_some_and(|t| now >= t)
+            && let Some(url) = self.manifest_url.clone()
+        {
+            self.manifest_refresh_at = None;
+            self.push(Output::LoadManifest { url });
+        }
+        // Live HLS playlist refresh.
+        if self.pending_playlist.is_none()
+            && let Some((rid, at)) = self.refresh_at
+            && now >= at
+        {
+            self.refresh_at = None;
+            let edge = current.unwrap_or(EdgeId(0));
+            if let Some(uri) = self
+                .presentation
+                .as_ref()
+                .and_then(|p| p.renditions.get(rid.0 as usize))
+                .and_then(|r| r.uri.clone())
+            {
+                let url = self.url_on_edge(rid, &uri, edge);
+                let url = self.live_params(rid, &url);
+                self.pending_playlist = Some(rid);
+                self.push(Output::LoadPlaylist {
+                    rendition: rid,
+                    url,
+                });
+            }
+        }
+        // Telemetry.
+        if self.cfg.telemetry.enabled {
+            if self.telemetry_at.is_some_and(|t| now >= t) {
+                self.telemetry_at = Some(now.saturating_add(self.cfg.telemetry.interval));
+                let json = self.report();
+                self.push(Output::Telemetry { json });
+            }
+            if self.ended && !self.final_report_sent && self.state == PlaybackState::Ended {
+                self.final_report_sent = true;
+                let json = self.report();
+                self.push(Output::Telemetry { json });
+            }
+        }
+        // Playback rate suggestion (low-latency live).
+        let mut wake = None;
+        if self.request.is_none()
+            && self.pending_playlist.is_none()
+            && !self.ended
+            && self.hold_until.is_none_or(|t| now >= t)
+        {
+            let seg = self.segment_duration();
+            let buffer = self.buffer();
+            if buffer + seg <= self.cfg.max_buffer {
+                self.try_fetch(now);
+            } else if self.state == PlaybackState::Playing && self.rate > 0.0 {
+                let excess = (buffer + seg).saturating_sub(self.cfg.max_buffer);
+                wake = Some(
+                    now.saturating_add(excess.div_f64(self.rate).max(Duration::from_millis(50))),
+                );
+            }
+        }
+        // When to be called next.
+        let candidates = [
+            self.steering
+                .as_ref()
+                .and_then(SteeringClient::next_fetch_at),
+            self.manifest_refresh_at,
+            self.refresh_at.map(|r| r.1),
+            self.telemetry_at.filter(|_| self.cfg.telemetry.enabled),
+            wake,
+            self.hold_until,
+        ];
+        if let Some(at) = candidates.into_iter().flatten().filter(|t| *t > now).min() {
+            self.push(Output::Timeout { at });
+        }
+    }
+
+    fn try_fetch(&mut self, now: Timestamp) {
+        let Some(ladder) = self.ladder.clone() else {
+            return;
+        };
+        let seg = self.segment_duration();
+        let plan_rung = self.prev_rung.unwrap_or(0);
+        let plan = FetchPlan {
+            bytes: (ladder.bps(plan_rung) * seg.as_secs_f64() / 8.0) as u64,
+            budget: seg,
+        };
+        let Some(sel) = &mut self.selector else {
+            return;
+        };
+        let choice = sel.select(now, &plan);
+        let mut why_edge = None;
+        if choice.switched() {
+            why_edge = Some(choice.explain(sel));
+            self.tracker.qoe.edge_switches += 1;
+            let est = sel.estimate(now, choice.edge);
+            self.abr.on_path_change(
+                now,
+                &PathEstimate {
+                    throughput_bps: est
+                        .and_then(|e| e.throughput_bps)
+                        .or(Some(choice.throughput_bps)),
+                    ttfb: est.and_then(|e| e.ttfb),
+                },
+            );
+        }
+        let ctx = self.context(&ladder, now);
+        let decision = self.abr.choose(&ctx);
+        let rung = decision.rung.min(ladder.len() - 1);
+        if let Some(rate) = decision.playback_rate
+            && self.suggested_rate.is_none_or(|r| (r - rate).abs() > 0.005)
+        {
+            self.suggested_rate = Some(rate);
+            self.push(Output::SetPlaybackRate { rate });
+        }
+        let Some(rid) = self.rendition_for(rung, choice.edge) else {
+            return;
+        };
+        // The playlist must be loaded before its segments can be named.
+        let loaded = self
+            .presentation
+            .as_ref()
+            .and_then(|p| p.renditions.get(rid.0 as usize))
+            .is_some_and(|r| r.segments.loaded);
+        let why_rung = (self.prev_rung != Some(rung)).then(|| {
+            let from = self.prev_rung.map_or("start".to_owned(), |r| {
+                format!("{} kbps", ladder.rung(r).bitrate.kbps())
+            });
+            format!(
+                "{:?}: {from} -> {} kbps (estimate {}, buffer {:.1} s)",
+                decision.reason,
+                ladder.rung(rung).bitrate.kbps(),
+                decision
+                    .estimate_bps
+                    .map_or("none".to_owned(), |b| format!("{:.2} Mb/s", b / 1e6)),
+                decision.buffer.as_secs_f64()
+            )
+        });
+        let why = match (why_rung, why_edge) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
+        let number = if loaded { self.next_in(rid) } else { Some(0) };
+        let Some(number) = number else {
+            return;
+        };
+        if let Some(o) = self.build_fetch(now, rung, choice.edge, number, why) {
+            self.push(o);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
