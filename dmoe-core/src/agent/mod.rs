@@ -589,6 +589,18 @@ impl Agent {
                 )),
             }
         }
+        if rungs.is_empty() {
+            // A lone media playlist: one rung, its bitrate as declared or nominal.
+            if let Some(r) = p.renditions.iter().find(|r| r.period == 0) {
+                let bps = r
+                    .bandwidth
+                    .or_else(|| r.segments.segments.iter().find_map(|s| s.bitrate))
+                    .map_or(1_000_000, |b| b.bps())
+                    .max(1);
+                let path = r.pathway.clone().unwrap_or_else(|| ".".into());
+                rungs.push((bps, vec![(path, r.id)], Rung::from_bitrate(Bitrate(bps))));
+            }
+        }
         rungs.sort_by_key(|r| r.0);
         if rungs.is_empty() {
             return Err(AgentError::NothingToPlay);

@@ -565,6 +565,10 @@ impl EdgeSelector {
                 push(b.service_location.as_deref().unwrap_or(&b.url));
             }
         }
+        if names.is_empty() {
+            // A lone media playlist: its origin is the one pathway, "." as in HLS.
+            names.push(".".to_owned());
+        }
         let mut edges: Vec<EdgeConfig> = names.into_iter().map(EdgeConfig::new).collect();
         for e in extra {
             if !edges.iter().any(|x| x.pathway == e.pathway) {
