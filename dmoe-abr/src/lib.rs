@@ -27,10 +27,12 @@
 pub mod baseline;
 pub mod estimator;
 mod hybrid;
+mod replay;
 mod ring;
 pub mod sim;
 
 pub use hybrid::{Hybrid, HybridConfig};
+pub use replay::{ReplayError, replay};
 pub use ring::Ring;
 
 /// Rebuffer penalty of QoE_lin: one second of stall costs as much as 4.3 Mbps of bitrate
@@ -49,4 +51,20 @@ pub fn controller(name: &str) -> Option<Box<dyn dmoe_core::AbrController>> {
         "throughput" | "rate" => Box::new(baseline::ThroughputRule::default()),
         _ => return None,
     })
+}
+
+/// A device agent for `cfg`, with the ABR its `abr` field names.
+pub fn agent(
+    cfg: dmoe_core::agent::Config,
+) -> Result<dmoe_core::agent::Agent, dmoe_core::agent::ConfigError> {
+    let abr: Box<dyn dmoe_core::AbrController + Send> = match cfg.abr.as_str() {
+        "hybrid" => Box::new(Hybrid::default()),
+        "robust-mpc" | "mpc" => Box::new(baseline::RobustMpc::default()),
+        "robust-mpc-ref" => Box::new(baseline::RobustMpc::reference()),
+        "bola" => Box::new(baseline::Bola::default()),
+        "bba" | "bb" => Box::new(baseline::Bba::default()),
+        "throughput" | "rate" => Box::new(baseline::ThroughputRule::default()),
+        other => return Err(dmoe_core::agent::ConfigError::UnknownAbr(other.to_owned())),
+    };
+    dmoe_core::agent::Agent::new(cfg, abr)
 }

@@ -13,6 +13,7 @@
 
 mod builtin;
 pub mod edges;
+pub mod host;
 mod link;
 mod optimal;
 

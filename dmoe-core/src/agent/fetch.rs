@@ -176,9 +176,14 @@ impl Agent {
         why: Option<String>,
     ) -> Output {
         let why = match (self.carry_why.take(), why) {
-            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (Some(a), Some(b)) if a != b => Some(format!("{a}; {b}")),
             (a, b) => a.or(b),
         };
+        // Say a reason once, not again on the segment after its init section.
+        let why = why.filter(|w| self.last_why.as_deref() != Some(w.as_str()));
+        if why.is_some() {
+            self.last_why.clone_from(&why);
+        }
         let media = self
             .presentation
             .as_ref()

@@ -153,6 +153,7 @@ pub struct Agent {
     /// An explanation waiting for the fetch it belongs to (a failover that first needed
     /// the other pathway's playlist).
     carry_why: Option<String>,
+    last_why: Option<String>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -241,6 +242,7 @@ impl Agent {
             final_report_sent: false,
             suggested_rate: None,
             carry_why: None,
+            last_why: None,
         })
     }
 
