@@ -3,12 +3,13 @@
 //! The foreign-language face of DMOE. This crate only converts types; every decision lives
 //! in `dmoe-core`, so C, Kotlin, Swift and JavaScript hosts cannot behave differently.
 //!
-//! Today it exports the library version; the agent's C ABI (opaque handles, status codes,
-//! polling) lands with the device-agent work.
+//! [`capi`] is the C ABI of the device agent (header: `bindings/c/include/dmoe.h`).
 
 #![warn(missing_docs)]
 
 use std::ffi::{CStr, c_char};
+
+pub mod capi;
 
 /// The crate version as a NUL-terminated string.
 const VERSION: &CStr =

@@ -1,0 +1,71 @@
+/*
+ * Replay a recorded session through the C ABI and print every decision, one JSON line
+ * each: the same output `dmoe-replay FILE` prints through Rust. .ci/run diffs the two.
+ *   replay FILE
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmoe.h"
+
+static void print_error(dmoe_agent *a) {
+  char msg[1024];
+  size_t n = 0;
+  if (dmoe_agent_last_error(a, (uint8_t *)msg, sizeof msg, &n) != DMOE_STATUS_OK) n = 0;
+  fputs("{\"error\":\"", stdout);
+  for (size_t i = 0; i < n; i++) {
+    if (msg[i] == '"' || msg[i] == '\\') putchar('\\');
+    putchar(msg[i]);
+  }
+  fputs("\"}\n", stdout);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: replay FILE\n");
+    return 2;
+  }
+  FILE *f = fopen(argv[1], "rb");
+  if (!f) {
+    perror(argv[1]);
+    return 1;
+  }
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  dmoe_agent *a = NULL;
+  int status = 0;
+  while ((len = getline(&line, &cap, f)) > 0) {
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+    if (len == 0) continue;
+    if (a == NULL) {
+      /* First line: {"config": {...}} */
+      const char *prefix = "{\"config\":";
+      size_t pl = strlen(prefix);
+      if ((size_t)len < pl + 1 || memcmp(line, prefix, pl) != 0 || line[len - 1] != '}') {
+        fprintf(stderr, "%s: line 1 is not a configuration line\n", argv[1]);
+        status = 1;
+        break;
+      }
+      if (dmoe_agent_new((const uint8_t *)line + pl, (size_t)len - pl - 1, &a) != DMOE_STATUS_OK) {
+        fprintf(stderr, "%s: configuration refused\n", argv[1]);
+        status = 1;
+        break;
+      }
+      continue;
+    }
+    dmoe_status s = dmoe_agent_handle_input_json(a, (const uint8_t *)line, (size_t)len);
+    if (s != DMOE_STATUS_OK) print_error(a);
+    const uint8_t *out = NULL;
+    size_t n = 0;
+    while (dmoe_agent_poll(a, &out, &n) == DMOE_STATUS_OK) {
+      fwrite(out, 1, n, stdout);
+      putchar('\n');
+    }
+  }
+  free(line);
+  fclose(f);
+  dmoe_agent_free(a);
+  return status;
+}
