@@ -1,1 +1,104 @@
 //! Shared helpers for the DMOE benchmarks.
+
+/// The steady-state cycle of one segment through the device agent, for the agent bench and
+/// the allocation test: request started, completed, buffer level — each drained — which
+/// yields the next fetch.
+pub mod cycle {
+    use std::time::Duration;
+
+    use dmoe_core::agent::{Agent, Config, Event, Input, Output, RequestId};
+    use dmoe_core::{MediaType, PlaybackState, Timestamp};
+
+    /// A warmed-up session and the id of its request in flight.
+    #[derive(Debug)]
+    pub struct Cycle {
+        agent: Agent,
+        now: u64,
+        id: RequestId,
+        /// Outputs seen in the last step.
+        pub outputs: usize,
+    }
+
+    const SEGMENTS: usize = 2000;
+
+    fn playlist() -> String {
+        let mut s = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-PLAYLIST-TYPE:VOD\n");
+        for i in 0..SEGMENTS {
+            s += &format!("#EXTINF:4.000,\nseg{i}.m4s\n");
+        }
+        s + "#EXT-X-ENDLIST\n"
+    }
+
+    impl Cycle {
+        fn input(&mut self, e: Event) -> Option<RequestId> {
+            let _ = self
+                .agent
+                .handle_input(Input::new(Timestamp::from_micros(self.now), e));
+            let mut fetch = None;
+            while let Some(o) = self.agent.poll_output() {
+                self.outputs += 1;
+                if let Output::Fetch(f) = o {
+                    fetch = Some(f.id);
+                }
+            }
+            fetch
+        }
+
+        /// A VOD session (one rendition, 2000 segments, CMCD off, telemetry on) after 20
+        /// segments.
+        pub fn warm() -> Self {
+            let mut c = Self {
+                // Invariant: the default configuration is valid.
+                agent: dmoe_abr::agent(Config::default()).expect("default config"),
+                now: 0,
+                id: RequestId(0),
+                outputs: 0,
+            };
+            let first = c.input(Event::ManifestLoaded {
+                url: "https://cdn.example/v/index.m3u8".into(),
+                body: playlist(),
+            });
+            c.id = first.unwrap_or(RequestId(0));
+            c.input(Event::Playback {
+                state: PlaybackState::Playing,
+                rate: 1.0,
+            });
+            for _ in 0..20 {
+                c.step();
+            }
+            c
+        }
+
+        /// One segment: started, completed after 1 s at ~4 Mb/s, buffer at 12 s.
+        pub fn step(&mut self) {
+            self.outputs = 0;
+            let id = self.id;
+            self.now += 1000;
+            self.input(Event::RequestStarted { id });
+            self.now += 1_000_000;
+            let next = self.input(Event::RequestCompleted {
+                id,
+                bytes: 500_000,
+                ttfb: Duration::from_millis(40),
+                cmsd_static: None,
+                cmsd_dynamic: None,
+            });
+            self.now += 1000;
+            let after = self.input(Event::Buffer {
+                media: MediaType::Video,
+                level: Duration::from_secs(12),
+            });
+            self.id = match next.or(after) {
+                Some(id) => id,
+                None => {
+                    // The end of the presentation: seek back to the start.
+                    self.now += 1000;
+                    self.input(Event::Seek {
+                        position: Duration::ZERO,
+                    })
+                    .unwrap_or(id)
+                }
+            };
+        }
+    }
+}

@@ -189,7 +189,7 @@ impl Agent {
             .as_ref()
             .and_then(|p| p.renditions.get(rid.0 as usize))
             .map_or(MediaType::Video, |r| r.media_type);
-        let mut url = self.url_on_edge(rid, &url, edge);
+        let mut url = url;
         let mut headers = Vec::new();
         let cmcd = self.cmcd(kind, rung, duration, media);
         if let Some(c) = &cmcd {
@@ -253,9 +253,10 @@ impl Agent {
     ) -> Option<Output> {
         let p = self.presentation.as_ref()?;
         let segs = &p.renditions.get(rid.0 as usize)?.segments;
-        let seg = segs.segments.iter().find(|s| s.number == number)?;
+        let seg = find_segment(&segs.segments, number)?;
         let i = seg.init?;
-        let init = segs.init_sections.get(i as usize)?.clone();
+        let init = segs.init_sections.get(i as usize)?;
+        let (url, range) = (self.url_on_edge(rid, &init.url, edge), init.byte_range);
         Some(self.make_fetch(
             now,
             rung,
@@ -264,8 +265,8 @@ impl Agent {
             number,
             ObjectKind::Init,
             Some(i),
-            init.url,
-            init.byte_range,
+            url,
+            range,
             Duration::ZERO,
             why,
         ))
@@ -296,17 +297,14 @@ impl Agent {
                 url,
             });
         }
-        let seg = r
-            .segments
-            .segments
-            .iter()
-            .find(|s| s.number == number)?
-            .clone();
+        let seg = find_segment(&r.segments.segments, number)?;
         if let Some(i) = seg.init
             && self.loaded_init != Some((rid, i))
         {
             return self.fetch_init(now, rung, edge, rid, number, why);
         }
+        let (range, duration) = (seg.byte_range, seg.duration);
+        let url = self.url_on_edge(rid, &seg.url, edge);
         Some(self.make_fetch(
             now,
             rung,
@@ -315,10 +313,19 @@ impl Agent {
             number,
             ObjectKind::Media,
             None,
-            seg.url,
-            seg.byte_range,
-            seg.duration,
+            url,
+            range,
+            duration,
             why,
         ))
+    }
+}
+
+/// The segment numbered `number` (segments are in ascending number order; a linear scan
+/// covers an index that is not).
+pub(super) fn find_segment(segs: &[crate::Segment], number: u64) -> Option<&crate::Segment> {
+    match segs.binary_search_by_key(&number, |s| s.number) {
+        Ok(i) => segs.get(i),
+        Err(_) => segs.iter().find(|s| s.number == number),
     }
 }

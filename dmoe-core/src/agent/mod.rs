@@ -842,9 +842,8 @@ impl Agent {
         let edge_name = self
             .selector
             .as_ref()
-            .map(|s| s.edge(req.edge).pathway.clone())
-            .unwrap_or_default();
-        let t = self.tracker.edge(&edge_name);
+            .map_or("", |s| s.edge(req.edge).pathway.as_str());
+        let t = self.tracker.edge(edge_name);
         t.bytes = t.bytes.saturating_add(bytes);
         t.requests += 1;
         if let Some(bps) = sample.throughput_bps() {
@@ -1107,9 +1106,40 @@ impl Agent {
     }
 
     fn try_fetch(&mut self, now: Timestamp) {
-        let Some(ladder) = self.ladder.clone() else {
+        // Borrowed out and put back: no clone of the ladder per decision.
+        let Some(ladder) = self.ladder.take() else {
             return;
         };
+        let chosen = self.choose_with(now, &ladder);
+        self.ladder = Some(ladder);
+        let Some((rung, edge, why)) = chosen else {
+            return;
+        };
+        let Some(rid) = self.rendition_for(rung, edge) else {
+            return;
+        };
+        // The playlist must be loaded before its segments can be named.
+        let loaded = self
+            .presentation
+            .as_ref()
+            .and_then(|p| p.renditions.get(rid.0 as usize))
+            .is_some_and(|r| r.segments.loaded);
+        let number = if loaded { self.next_in(rid) } else { Some(0) };
+        let Some(number) = number else {
+            return;
+        };
+        if let Some(o) = self.build_fetch(now, rung, edge, number, why) {
+            self.push(o);
+        }
+    }
+
+    /// Edge and rung of the next segment, with the explanation when either changes.
+    /// `self.ladder` is lent out as `ladder` meanwhile.
+    fn choose_with(
+        &mut self,
+        now: Timestamp,
+        ladder: &Ladder,
+    ) -> Option<(usize, EdgeId, Option<String>)> {
         let seg = self.segment_duration();
         let plan_rung = self.prev_rung.unwrap_or(0);
         let plan = FetchPlan {
@@ -1117,7 +1147,7 @@ impl Agent {
             budget: seg,
         };
         let Some(sel) = &mut self.selector else {
-            return;
+            return None;
         };
         let choice = sel.select(now, &plan);
         let mut why_edge = None;
@@ -1135,7 +1165,7 @@ impl Agent {
                 },
             );
         }
-        let ctx = self.context(&ladder, now);
+        let ctx = self.context(ladder, now);
         let decision = self.abr.choose(&ctx);
         let rung = decision.rung.min(ladder.len() - 1);
         if let Some(rate) = decision.playback_rate
@@ -1144,15 +1174,6 @@ impl Agent {
             self.suggested_rate = Some(rate);
             self.push(Output::SetPlaybackRate { rate });
         }
-        let Some(rid) = self.rendition_for(rung, choice.edge) else {
-            return;
-        };
-        // The playlist must be loaded before its segments can be named.
-        let loaded = self
-            .presentation
-            .as_ref()
-            .and_then(|p| p.renditions.get(rid.0 as usize))
-            .is_some_and(|r| r.segments.loaded);
         let why_rung = (self.prev_rung != Some(rung)).then(|| {
             let from = self.prev_rung.map_or("start".to_owned(), |r| {
                 format!("{} kbps", ladder.rung(r).bitrate.kbps())
@@ -1171,13 +1192,7 @@ impl Agent {
             (Some(a), Some(b)) => Some(format!("{a}; {b}")),
             (a, b) => a.or(b),
         };
-        let number = if loaded { self.next_in(rid) } else { Some(0) };
-        let Some(number) = number else {
-            return;
-        };
-        if let Some(o) = self.build_fetch(now, rung, choice.edge, number, why) {
-            self.push(o);
-        }
+        Some((rung, choice.edge, why))
     }
 }
 

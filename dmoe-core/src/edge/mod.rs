@@ -487,6 +487,28 @@ impl EdgeState {
     }
 }
 
+/// A set of edge indices (at most [`MAX_EDGES`], so one word): candidate sets without
+/// allocation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct EdgeSet(u64);
+
+impl EdgeSet {
+    fn insert(&mut self, i: usize) {
+        if i < 64 {
+            self.0 |= 1 << i;
+        }
+    }
+    fn contains(self, i: usize) -> bool {
+        i < 64 && self.0 & (1 << i) != 0
+    }
+    fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    fn iter(self) -> impl Iterator<Item = usize> {
+        (0..64).filter(move |&i| self.0 & (1u64 << i) != 0)
+    }
+}
+
 /// One candidate's cost.
 #[derive(Debug, Clone, Copy)]
 struct Cost {
@@ -793,17 +815,14 @@ impl EdgeSelector {
     }
 
     /// Best candidate among `cands` by score; ties (within 0.1 %) go to rendezvous.
-    fn best(&self, now: Timestamp, cands: &[usize], bytes: u64) -> Option<(usize, Cost)> {
-        let costs: Vec<(usize, Cost)> = cands
+    fn best(&self, now: Timestamp, cands: EdgeSet, bytes: u64) -> Option<(usize, Cost)> {
+        let min = cands
             .iter()
-            .map(|&i| (i, self.cost(now, i, bytes)))
-            .collect();
-        let min = costs
-            .iter()
-            .map(|(_, c)| c.score)
+            .map(|i| self.cost(now, i, bytes).score)
             .fold(f64::INFINITY, f64::min);
-        costs
-            .into_iter()
+        cands
+            .iter()
+            .map(|i| (i, self.cost(now, i, bytes)))
             .filter(|(_, c)| c.score <= min * 1.001)
             .max_by(|(a, _), (b, _)| {
                 let sa = rendezvous_score(
@@ -821,16 +840,17 @@ impl EdgeSelector {
     }
 
     /// Candidates: allowed by the controller, not excluded; healthy ones when any.
-    fn candidates(&self, now: Timestamp, exclude: &[EdgeId]) -> (Vec<usize>, bool) {
-        let allowed: Vec<usize> = (0..self.edges.len())
-            .filter(|&i| self.allowed(&self.edges[i]))
-            .filter(|&i| !exclude.contains(&EdgeId(i as u16)))
-            .collect();
-        let healthy: Vec<usize> = allowed
-            .iter()
-            .copied()
-            .filter(|&i| self.edges[i].breaker.allows(now, &self.cfg.breaker))
-            .collect();
+    fn candidates(&self, now: Timestamp, exclude: &[EdgeId]) -> (EdgeSet, bool) {
+        let mut allowed = EdgeSet::default();
+        let mut healthy = EdgeSet::default();
+        for (i, e) in self.edges.iter().enumerate() {
+            if self.allowed(e) && !exclude.contains(&EdgeId(i as u16)) {
+                allowed.insert(i);
+                if e.breaker.allows(now, &self.cfg.breaker) {
+                    healthy.insert(i);
+                }
+            }
+        }
         if healthy.is_empty() {
             (allowed, false)
         } else {
@@ -882,7 +902,7 @@ impl EdgeSelector {
         let bytes = plan.bytes;
         // `cands` is never empty: the selector has edges, and with none allowed by the
         // controller every edge is allowed (`allowed`).
-        let Some((best_i, best_c)) = self.best(now, &cands, bytes) else {
+        let Some((best_i, best_c)) = self.best(now, cands, bytes) else {
             let c = self.cost(now, 0, bytes);
             return self.commit(now, 0, EdgeReason::LeastBad, c, plan);
         };
@@ -890,7 +910,6 @@ impl EdgeSelector {
             // Every allowed edge is open: the one that reopens first.
             let i = cands
                 .iter()
-                .copied()
                 .min_by_key(|&i| self.edges[i].breaker.reopens_at())
                 .unwrap_or(best_i);
             let c = self.cost(now, i, bytes);
@@ -904,7 +923,7 @@ impl EdgeSelector {
         if !self.allowed(cur_state) {
             return self.commit(now, best_i, EdgeReason::SteeringRemoved, best_c, plan);
         }
-        if !cands.contains(&ci) {
+        if !cands.contains(ci) {
             return self.commit(now, best_i, EdgeReason::BreakerOpen, best_c, plan);
         }
         if best_i == ci {
@@ -987,7 +1006,7 @@ impl EdgeSelector {
                 cands = all;
             }
         }
-        let (i, c) = self.best(now, &cands, plan.bytes)?;
+        let (i, c) = self.best(now, cands, plan.bytes)?;
         Some(self.commit(now, i, EdgeReason::Failover, c, plan))
     }
 
@@ -1084,12 +1103,12 @@ impl EdgeSelector {
         {
             return None;
         }
-        let (cands, healthy) = self.candidates(now, &self.current.into_iter().collect::<Vec<_>>());
+        let (cands, healthy) = self.candidates(now, self.current.as_slice());
         if !healthy {
             return None;
         }
         let i = cands
-            .into_iter()
+            .iter()
             .filter(|&i| !self.edges[i].fresh(now, iv))
             .filter(|&i| {
                 self.edges[i]
