@@ -172,3 +172,65 @@ pub fn cmsd(data: &[u8]) {
         }
     }
 }
+
+/// A controller for the agent target: the highest rung the last sample allows.
+#[derive(Debug, Default)]
+struct LastSample(Option<f64>);
+
+impl crate::AbrController for LastSample {
+    fn name(&self) -> &'static str {
+        "last-sample"
+    }
+    fn on_segment_complete(&mut self, _now: crate::Timestamp, s: &crate::TransferSample) {
+        self.0 = s.throughput_bps().or(self.0);
+    }
+    fn choose(&self, ctx: &crate::AbrContext<'_>) -> crate::Decision {
+        crate::Decision {
+            rung: self.0.map_or(0, |b| ctx.ladder.highest_below(b)),
+            reason: crate::Reason::Throughput,
+            estimate_bps: self.0,
+            buffer: ctx.buffer,
+            playback_rate: None,
+        }
+    }
+}
+
+/// Fuzz the device agent: the first line is a manifest, every further line an input as
+/// JSON (or, when it does not parse, a tick). Outputs are drained after each; the agent
+/// must never panic and its queue stays bounded.
+pub fn agent(data: &[u8]) {
+    use crate::agent::{Agent, Config, Event, Input};
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.split('\n');
+    let manifest = lines.next().unwrap_or("").replace("\\n", "\n");
+    let cfg = Config {
+        record: true,
+        record_limit: 64,
+        ..Config::default()
+    };
+    let Ok(mut a) = Agent::new(cfg, Box::new(LastSample::default())) else {
+        return;
+    };
+    let mut now = 0u64;
+    let _ = a.handle_input(Input::new(
+        crate::Timestamp::ZERO,
+        Event::ManifestLoaded {
+            url: "https://fuzz.example/m.m3u8".into(),
+            body: manifest,
+        },
+    ));
+    for line in lines.take(256) {
+        let mut n = 0;
+        while a.poll_output().is_some() {
+            n += 1;
+            assert!(n <= 64, "output queue unbounded");
+        }
+        let input = serde_json::from_str::<Input>(line).unwrap_or_else(|_| {
+            now += 1000;
+            Input::new(crate::Timestamp::from_micros(now), Event::Tick)
+        });
+        let _ = a.handle_input(input);
+    }
+    assert!(a.recording().len() <= 64);
+    let _ = a.report();
+}

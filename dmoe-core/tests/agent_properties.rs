@@ -1,0 +1,158 @@
+//! The agent under arbitrary event sequences: never a panic, typed errors for wrong use,
+//! bounded output, and the same inputs always give the same decisions.
+#![allow(clippy::disallowed_types)]
+
+use std::time::Duration;
+
+use dmoe_core::agent::{Agent, AgentError, Config, Event, Failure, Input, Output, RequestId};
+use dmoe_core::{
+    AbrContext, AbrController, Decision, MediaType, PlaybackState, Reason, RenditionId, Timestamp,
+    TransferSample,
+};
+use proptest::prelude::*;
+
+#[derive(Debug, Default)]
+struct LastSample(Option<f64>);
+
+impl AbrController for LastSample {
+    fn name(&self) -> &'static str {
+        "last-sample"
+    }
+    fn on_segment_complete(&mut self, _now: Timestamp, s: &TransferSample) {
+        self.0 = s.throughput_bps().or(self.0);
+    }
+    fn choose(&self, ctx: &AbrContext<'_>) -> Decision {
+        Decision {
+            rung: self.0.map_or(0, |b| ctx.ladder.highest_below(b)),
+            reason: Reason::Throughput,
+            estimate_bps: self.0,
+            buffer: ctx.buffer,
+            playback_rate: None,
+        }
+    }
+}
+
+const MASTER: &str = "#EXTM3U
+#EXT-X-STREAM-INF:BANDWIDTH=800000,PATHWAY-ID=\"a\"
+https://a.example/low.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=3000000,PATHWAY-ID=\"a\"
+https://a.example/high.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=800000,PATHWAY-ID=\"b\"
+https://b.example/low.m3u8
+";
+
+const MEDIA: &str = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"i.mp4\"\n#EXTINF:4,\na.m4s\n#EXTINF:4,\nb.m4s\n#EXTINF:4,\nc.m4s\n#EXT-X-ENDLIST\n";
+
+fn event() -> impl Strategy<Value = Event> {
+    let id = (0u64..6).prop_map(RequestId);
+    prop_oneof![
+        Just(Event::Tick),
+        (0u32..5).prop_map(|r| Event::PlaylistLoaded {
+            rendition: RenditionId(r),
+            body: MEDIA.into()
+        }),
+        id.clone().prop_map(|id| Event::RequestStarted { id }),
+        (id.clone(), 0u64..5_000_000).prop_map(|(id, bytes)| Event::RequestProgress { id, bytes }),
+        (id.clone(), 0u64..5_000_000, 0u64..3000, any::<bool>()).prop_map(|(id, bytes, ms, du)| {
+            Event::RequestCompleted {
+                id,
+                bytes,
+                ttfb: Duration::from_millis(ms),
+                cmsd_static: None,
+                cmsd_dynamic: du.then(|| "\"a\";du;mb=900".to_owned()),
+            }
+        }),
+        (id, 0u16..600).prop_map(|(id, status)| Event::RequestFailed {
+            id,
+            failure: Failure::Http { status }
+        }),
+        (0u64..60_000).prop_map(|ms| Event::Buffer {
+            media: MediaType::Video,
+            level: Duration::from_millis(ms)
+        }),
+        (0usize..6, -1.0f64..3.0).prop_map(|(s, rate)| Event::Playback {
+            state: [
+                PlaybackState::Starting,
+                PlaybackState::Playing,
+                PlaybackState::Paused,
+                PlaybackState::Seeking,
+                PlaybackState::Stalled,
+                PlaybackState::Ended
+            ][s],
+            rate,
+        }),
+        (0u64..20_000).prop_map(|ms| Event::Seek {
+            position: Duration::from_millis(ms)
+        }),
+        Just(Event::SteeringLoaded {
+            status: 200,
+            retry_after: None,
+            body: "{\"VERSION\":1,\"PATHWAY-PRIORITY\":[\"b\"]}".into()
+        }),
+        Just(Event::SteeringLoaded {
+            status: 200,
+            retry_after: None,
+            body: "<garbage>".into()
+        }),
+    ]
+}
+
+fn run(events: &[(i64, Event)]) -> (Vec<Output>, Vec<Result<(), AgentError>>) {
+    let mut a = Agent::new(
+        Config {
+            seed: 5,
+            ..Config::default()
+        },
+        Box::new(LastSample::default()),
+    )
+    .unwrap();
+    let mut outs = Vec::new();
+    let mut results = Vec::new();
+    let r = a.handle_input(Input::new(
+        Timestamp::ZERO,
+        Event::ManifestLoaded {
+            url: "https://a.example/m.m3u8".into(),
+            body: MASTER.into(),
+        },
+    ));
+    results.push(r);
+    let mut now: i64 = 0;
+    for (dt, e) in events {
+        let mut n = 0;
+        while let Some(o) = a.poll_output() {
+            n += 1;
+            assert!(n <= 64, "unbounded output");
+            outs.push(o);
+        }
+        now += dt;
+        let at = Timestamp::from_micros(now.max(0) as u64);
+        results.push(a.handle_input(Input::new(at, e.clone())));
+    }
+    (outs, results)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn arbitrary_sequences_never_panic_and_replay_identically(
+        events in proptest::collection::vec((-50_000i64..2_000_000, event()), 0..60)
+    ) {
+        let (outs, results) = run(&events);
+        // Time going backwards is always the typed error.
+        let mut now: i64 = 0;
+        let mut last: i64 = 0;
+        for ((dt, _), r) in events.iter().zip(&results[1..]) {
+            now += dt;
+            let t = now.max(0);
+            if t < last {
+                prop_assert!(matches!(r, Err(AgentError::TimeWentBackwards { .. })), "{r:?}");
+            } else {
+                last = t;
+            }
+        }
+        let (again, results2) = run(&events);
+        prop_assert_eq!(outs, again);
+        prop_assert_eq!(results, results2);
+    }
+}
