@@ -154,6 +154,10 @@ pub struct Agent {
     /// the other pathway's playlist).
     carry_why: Option<String>,
     last_why: Option<String>,
+    /// A live playlist refresh in flight (fetching goes on meanwhile).
+    refreshing: Option<RenditionId>,
+    /// The refresh a newly installed presentation asks for.
+    refresh_at_next: Option<(RenditionId, Timestamp)>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -243,6 +247,8 @@ impl Agent {
             suggested_rate: None,
             carry_why: None,
             last_why: None,
+            refresh_at_next: None,
+            refreshing: None,
         })
     }
 
@@ -417,6 +423,9 @@ impl Agent {
             Event::PlaylistLoaded { rendition, body } => self.on_playlist(now, rendition, &body),
             Event::PlaylistFailed { rendition, .. } => {
                 self.pending_playlist = None;
+                if let Some(r) = self.refreshing.take() {
+                    self.refresh_at = Some((r, now.saturating_add(Duration::from_secs(1))));
+                }
                 self.hold_until = Some(now.saturating_add(Duration::from_secs(1)));
                 if rendition.is_none() && self.presentation.is_some() && self.is_live() {
                     self.manifest_refresh_at = Some(now.saturating_add(Duration::from_secs(1)));
@@ -645,6 +654,22 @@ impl Agent {
         {
             let _ = sel.apply_steering(m);
         }
+        // A lone live media playlist is its own refresh target.
+        if p.format == ManifestFormat::HlsMedia && p.kind != PresentationKind::Vod {
+            if let Some(r) = p.renditions.first().filter(|r| !r.segments.ended) {
+                let block = r
+                    .segments
+                    .server_control
+                    .as_ref()
+                    .is_some_and(|s| s.can_block_reload);
+                let wait = if block {
+                    Duration::ZERO
+                } else {
+                    r.segments.target_duration.unwrap_or(Duration::from_secs(4))
+                };
+                self.refresh_at_next = Some((r.id, now.saturating_add(wait)));
+            }
+        }
         self.manifest_url = Some(url);
         self.presentation = Some(p);
         self.next_number = None;
@@ -652,7 +677,8 @@ impl Agent {
         self.ended = false;
         self.forget_request();
         self.pending_playlist = None;
-        self.refresh_at = None;
+        self.refreshing = None;
+        self.refresh_at = self.refresh_at_next.take();
         if self.cfg.telemetry.enabled && self.telemetry_at.is_none() {
             self.telemetry_at = Some(now.saturating_add(self.cfg.telemetry.interval));
         }
@@ -691,6 +717,9 @@ impl Agent {
             .base_url(&base);
         if self.pending_playlist == Some(rid) {
             self.pending_playlist = None;
+        }
+        if self.refreshing == Some(rid) {
+            self.refreshing = None;
         }
         p.apply_media_playlist(rid, body.as_bytes(), &opts)?;
         let segs = &p.renditions[rid.0 as usize].segments;
@@ -1037,7 +1066,7 @@ impl Agent {
             self.push(Output::LoadManifest { url });
         }
         // Live HLS playlist refresh.
-        if self.pending_playlist.is_none()
+        if self.refreshing.is_none()
             && let Some((rid, at)) = self.refresh_at
             && now >= at
         {
@@ -1048,10 +1077,11 @@ impl Agent {
                 .as_ref()
                 .and_then(|p| p.renditions.get(rid.0 as usize))
                 .and_then(|r| r.uri.clone())
+                .or_else(|| self.manifest_url.clone())
             {
                 let url = self.url_on_edge(rid, &uri, edge);
                 let url = self.live_params(rid, &url);
-                self.pending_playlist = Some(rid);
+                self.refreshing = Some(rid);
                 self.push(Output::LoadPlaylist {
                     rendition: rid,
                     url,

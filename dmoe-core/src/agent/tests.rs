@@ -359,3 +359,32 @@ fn config_reads_json_with_defaults_and_refuses_nonsense() {
         Err(ConfigError::Json(_))
     ));
 }
+
+#[test]
+fn live_ll_hls_refreshes_with_blocking_reload_parameters() {
+    let mut a = Agent::new(Config::default(), Box::new(Rate::default())).unwrap();
+    a.handle_input(Input::new(
+        t(0),
+        Event::ManifestLoaded {
+            url: "https://live.example/540p/index.m3u8".into(),
+            body: include_str!("../../tests/data/manifests/ll-hls-live.m3u8").into(),
+        },
+    ))
+    .unwrap();
+    let outs = drain(&mut a);
+    let reload = outs
+        .iter()
+        .find_map(|o| match o {
+            Output::LoadPlaylist { url, .. } => Some(url.clone()),
+            _ => None,
+        })
+        .expect("a blocking reload right away");
+    assert_eq!(
+        reload,
+        "https://live.example/540p/index.m3u8?_HLS_msn=103&_HLS_part=2&_HLS_skip=YES"
+    );
+    // Fetching starts three segments behind the live edge, at the first of this window.
+    let f = fetches(&outs);
+    assert_eq!(f[0].segment, 100);
+    assert_eq!(f[0].kind, ObjectKind::Init);
+}
