@@ -13,6 +13,7 @@ pub mod cycle {
     #[derive(Debug)]
     pub struct Cycle {
         agent: Agent,
+        slot: Option<Output>,
         now: u64,
         id: RequestId,
         /// Outputs seen in the last step.
@@ -35,9 +36,9 @@ pub mod cycle {
                 .agent
                 .handle_input(Input::new(Timestamp::from_micros(self.now), e));
             let mut fetch = None;
-            while let Some(o) = self.agent.poll_output() {
+            while self.agent.poll_output_into(&mut self.slot) {
                 self.outputs += 1;
-                if let Output::Fetch(f) = o {
+                if let Some(Output::Fetch(f)) = &self.slot {
                     fetch = Some(f.id);
                 }
             }
@@ -50,6 +51,7 @@ pub mod cycle {
             let mut c = Self {
                 // Invariant: the default configuration is valid.
                 agent: dmoe_abr::agent(Config::default()).expect("default config"),
+                slot: None,
                 now: 0,
                 id: RequestId(0),
                 outputs: 0,

@@ -1,6 +1,6 @@
-//! Allocations of the device agent's steady-state segment cycle, counted by a global
-//! allocator. The cycle is not allocation-free yet: each `Fetch` decision owns its URL and
-//! edge name. This test pins the count so it can only go down.
+//! The device agent's steady-state segment cycle allocates nothing once warm: a counting
+//! global allocator watches inputs go in and decisions come out through
+//! `Agent::poll_output_into`, which hands each polled output's buffers back for reuse.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types, unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -33,14 +33,11 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Allocations per cycle: 2.1 measured when this test was written (the fetch URL, the edge
-/// name, and a telemetry report every 30 s of session time).
-const BUDGET: usize = 3;
-
 #[test]
-fn segment_cycle_allocations_stay_within_budget() {
+fn warm_segment_cycle_does_not_allocate() {
     let mut c = Cycle::warm();
-    for _ in 0..50 {
+    // Warm: past segment 1000, so URL buffers have grown to four-digit segment numbers.
+    for _ in 0..1100 {
         c.step();
     }
     let before = ALLOCS.load(Ordering::SeqCst);
@@ -48,11 +45,8 @@ fn segment_cycle_allocations_stay_within_budget() {
     for _ in 0..n {
         c.step();
     }
-    let per = (ALLOCS.load(Ordering::SeqCst) - before) as f64 / n as f64;
-    println!("allocations per segment cycle: {per:.2}");
-    assert!(
-        per <= BUDGET as f64,
-        "{per} allocations per cycle (budget {BUDGET})"
-    );
+    let allocs = ALLOCS.load(Ordering::SeqCst) - before;
+    println!("allocations in {n} warm segment cycles: {allocs}");
+    assert_eq!(allocs, 0, "{allocs} allocations in {n} warm cycles");
     assert!(c.outputs > 0, "the cycle produced decisions");
 }

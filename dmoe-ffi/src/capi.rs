@@ -114,7 +114,10 @@ pub const DMOE_VERSION_PATCH: u32 = 0;
 pub struct dmoe_agent {
     agent: Agent,
     last_error: String,
-    output: String,
+    /// The last polled output (its buffers go back to the agent on the next poll).
+    slot: Option<dmoe_core::agent::Output>,
+    /// Its JSON, the view `dmoe_agent_poll` hands out.
+    output: Vec<u8>,
     report: String,
     poisoned: bool,
 }
@@ -252,7 +255,8 @@ pub unsafe extern "C" fn dmoe_agent_new(
         Ok::<_, dmoe_status>(Box::new(dmoe_agent {
             agent,
             last_error: String::new(),
-            output: String::new(),
+            slot: None,
+            output: Vec::new(),
             report: String::new(),
             poisoned: false,
         }))
@@ -580,13 +584,13 @@ pub unsafe extern "C" fn dmoe_agent_poll(
         return DMOE_STATUS_NULL_ARGUMENT;
     }
     with_agent(agent, |a| {
-        let Some(o) = a.agent.poll_output() else {
+        if !a.agent.poll_output_into(&mut a.slot) {
             return Ok(DMOE_STATUS_NOTHING);
-        };
+        }
         a.output.clear();
-        // Invariant: outputs serialize (strings, numbers, enums).
-        let text = serde_json::to_string(&o).expect("serializable output");
-        a.output.push_str(&text);
+        // Invariant: outputs serialize (strings, numbers, enums); a Vec cannot fail to grow
+        // short of aborting.
+        serde_json::to_writer(&mut a.output, &a.slot).expect("serializable output");
         // SAFETY: both checked non-NULL; the caller promises they are writable.
         unsafe {
             *out_json = a.output.as_ptr();

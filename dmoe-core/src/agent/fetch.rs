@@ -26,15 +26,32 @@ impl Agent {
 
     /// A URL of `rendition` as served by `edge`.
     pub(super) fn url_on_edge(&self, rid: RenditionId, url: &str, edge: EdgeId) -> String {
+        let mut out = String::new();
+        self.write_url_on_edge(rid, url, edge, &mut out);
+        out
+    }
+
+    /// [`Self::url_on_edge`] into `out` (appended): no allocation when `out` has room and
+    /// the edge serves the rendition's own URLs.
+    pub(super) fn write_url_on_edge(
+        &self,
+        rid: RenditionId,
+        url: &str,
+        edge: EdgeId,
+        out: &mut String,
+    ) {
         let (Some(p), Some(sel)) = (&self.presentation, &self.selector) else {
-            return url.to_owned();
+            out.push_str(url);
+            return;
         };
         let name = &sel.edge(edge).pathway;
         let Some(r) = p.renditions.get(rid.0 as usize) else {
-            return url.to_owned();
+            out.push_str(url);
+            return;
         };
         if r.pathway.as_deref().unwrap_or(".") == name {
-            return url.to_owned();
+            out.push_str(url);
+            return;
         }
         if let (Some(first), Some(alt)) = (
             r.base_urls.first(),
@@ -43,10 +60,14 @@ impl Agent {
                 .find(|b| b.service_location.as_deref() == Some(name.as_str())),
         ) && let Some(rest) = url.strip_prefix(first.url.as_str())
         {
-            return format!("{}{rest}", alt.url);
+            out.push_str(&alt.url);
+            out.push_str(rest);
+            return;
         }
-        sel.rewrite(edge, url, None, r.stable_id.as_deref())
-            .unwrap_or_else(|_| url.to_owned())
+        match sel.rewrite(edge, url, None, r.stable_id.as_deref()) {
+            Ok(u) => out.push_str(&u),
+            Err(_) => out.push_str(url),
+        }
     }
 
     pub(super) fn live_params(&self, rid: RenditionId, url: &str) -> String {
@@ -206,11 +227,10 @@ impl Agent {
         let id = RequestId(self.next_id);
         self.next_id += 1;
         self.request_seq += 1;
-        let edge_name = self
-            .selector
-            .as_ref()
-            .map(|s| s.edge(edge).pathway.clone())
-            .unwrap_or_default();
+        let mut edge_name = self.take_buf();
+        if let Some(s) = &self.selector {
+            edge_name.push_str(&s.edge(edge).pathway);
+        }
         self.request = Some(Request {
             id,
             rung,
@@ -256,7 +276,17 @@ impl Agent {
         let seg = find_segment(&segs.segments, number)?;
         let i = seg.init?;
         let init = segs.init_sections.get(i as usize)?;
-        let (url, range) = (self.url_on_edge(rid, &init.url, edge), init.byte_range);
+        let range = init.byte_range;
+        let mut url = self.take_buf();
+        // Re-borrow: `take_buf` needed the agent mutably.
+        if let Some(init) = self
+            .presentation
+            .as_ref()
+            .and_then(|p| p.renditions.get(rid.0 as usize))
+            .and_then(|r| r.segments.init_sections.get(i as usize))
+        {
+            self.write_url_on_edge(rid, &init.url, edge, &mut url);
+        }
         Some(self.make_fetch(
             now,
             rung,
@@ -304,7 +334,15 @@ impl Agent {
             return self.fetch_init(now, rung, edge, rid, number, why);
         }
         let (range, duration) = (seg.byte_range, seg.duration);
-        let url = self.url_on_edge(rid, &seg.url, edge);
+        let mut url = self.take_buf();
+        if let Some(seg) = self
+            .presentation
+            .as_ref()
+            .and_then(|p| p.renditions.get(rid.0 as usize))
+            .and_then(|r| find_segment(&r.segments.segments, number))
+        {
+            self.write_url_on_edge(rid, &seg.url, edge, &mut url);
+        }
         Some(self.make_fetch(
             now,
             rung,

@@ -90,6 +90,8 @@ type RungEntry = (u64, Vec<(String, RenditionId)>, Rung);
 
 /// Most outputs waiting at once; more means the host is not draining.
 const MAX_QUEUE: usize = 64;
+/// Most string buffers kept for reuse.
+const POOL: usize = 16;
 /// Ids of requests the agent forgot (seek, abandon) whose late reports are ignored.
 const STALE_IDS: usize = 16;
 
@@ -154,6 +156,8 @@ pub struct Agent {
     /// the other pathway's playlist).
     carry_why: Option<String>,
     last_why: Option<String>,
+    /// Buffers of polled outputs, reused for new ones ([`Agent::poll_output_into`]).
+    pool: Vec<String>,
     /// A live playlist refresh in flight (fetching goes on meanwhile).
     refreshing: Option<RenditionId>,
     /// The refresh a newly installed presentation asks for.
@@ -249,6 +253,7 @@ impl Agent {
             last_why: None,
             refresh_at_next: None,
             refreshing: None,
+            pool: Vec::with_capacity(POOL),
         })
     }
 
@@ -285,6 +290,13 @@ impl Agent {
 
     /// The telemetry report now, as JSON.
     pub fn report(&self) -> String {
+        let mut out = String::new();
+        self.report_into(&mut out);
+        out
+    }
+
+    /// The telemetry report into `out` (replacing its contents).
+    fn report_into(&self, out: &mut String) {
         let at = self.now.unwrap_or(Timestamp::ZERO);
         let t = &self.cfg.telemetry;
         let r = Report {
@@ -296,13 +308,79 @@ impl Agent {
             rebuffer_ratio: self.tracker.qoe.rebuffer_ratio(),
             qoe: &self.tracker.qoe,
         };
-        // Invariant: the report holds only strings and finite numbers.
-        serde_json::to_string(&r).expect("serializable report")
+        let mut bytes = std::mem::take(out).into_bytes();
+        bytes.clear();
+        // Invariant: the report holds only strings and numbers; writing to a Vec cannot fail.
+        serde_json::to_writer(&mut bytes, &r).expect("serializable report");
+        // Invariant: serde_json writes UTF-8.
+        *out = String::from_utf8(bytes).expect("UTF-8 JSON");
     }
 
     /// The next decision, or None when there is nothing to do until the next input.
     pub fn poll_output(&mut self) -> Option<Output> {
         self.out.pop_front()
+    }
+
+    /// Like [`poll_output`](Self::poll_output), into `slot`: the output that was in the
+    /// slot hands its buffers back to the agent, which reuses them for the next decisions,
+    /// so a warm steady-state cycle allocates nothing. Returns false (slot untouched) when
+    /// nothing is waiting.
+    ///
+    /// ```
+    /// # use dmoe_core::agent::{Agent, Output};
+    /// # fn drive(agent: &mut Agent) {
+    /// let mut slot: Option<Output> = None;
+    /// while agent.poll_output_into(&mut slot) {
+    ///     if let Some(Output::Fetch(f)) = &slot {
+    ///         // start the request for f.url ...
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn poll_output_into(&mut self, slot: &mut Option<Output>) -> bool {
+        let Some(next) = self.out.pop_front() else {
+            return false;
+        };
+        if let Some(old) = slot.replace(next) {
+            self.recycle(old);
+        }
+        true
+    }
+
+    fn recycle(&mut self, o: Output) {
+        match o {
+            Output::Fetch(f) => self.recycle_fetch(f),
+            Output::Abandon { refetch, why, .. } => {
+                self.recycle_fetch(refetch);
+                self.give(why);
+            }
+            Output::LoadPlaylist { url, .. }
+            | Output::LoadManifest { url }
+            | Output::LoadSteering { url } => self.give(url),
+            Output::Telemetry { json } => self.give(json),
+            Output::Diagnostic { message } => self.give(message),
+            Output::SetPlaybackRate { .. } | Output::Timeout { .. } => {}
+        }
+    }
+
+    fn recycle_fetch(&mut self, f: Fetch) {
+        self.give(f.url);
+        self.give(f.edge);
+        if let Some(w) = f.why {
+            self.give(w);
+        }
+    }
+
+    fn give(&mut self, mut s: String) {
+        if self.pool.len() < POOL && s.capacity() > 0 {
+            s.clear();
+            self.pool.push(s);
+        }
+    }
+
+    /// An empty string, reusing a polled output's buffer when there is one.
+    pub(crate) fn take_buf(&mut self) -> String {
+        self.pool.pop().unwrap_or_default()
     }
 
     /// Record one fact from the host, then decide what follows from it.
@@ -1092,12 +1170,14 @@ impl Agent {
         if self.cfg.telemetry.enabled {
             if self.telemetry_at.is_some_and(|t| now >= t) {
                 self.telemetry_at = Some(now.saturating_add(self.cfg.telemetry.interval));
-                let json = self.report();
+                let mut json = self.take_buf();
+                self.report_into(&mut json);
                 self.push(Output::Telemetry { json });
             }
             if self.ended && !self.final_report_sent && self.state == PlaybackState::Ended {
                 self.final_report_sent = true;
-                let json = self.report();
+                let mut json = self.take_buf();
+                self.report_into(&mut json);
                 self.push(Output::Telemetry { json });
             }
         }
