@@ -3,7 +3,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types, unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 use std::time::Duration;
 
 use dmoe_core::{
@@ -12,12 +12,24 @@ use dmoe_core::{
 
 struct Counting;
 
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread: the test harness's own threads do not count.
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    // A const-initialised thread-local without a destructor: safe inside the allocator.
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+
+fn allocs() -> usize {
+    ALLOCS.with(Cell::get)
+}
 
 // SAFETY: forwards to the system allocator unchanged; only counts calls.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        count();
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(l) }
     }
@@ -26,7 +38,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        count();
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(p, l, n) }
     }
@@ -67,7 +79,7 @@ fn hybrid_decision_cycle_does_not_allocate() {
         mpc.on_segment_complete(Timestamp::from_micros(1), &sample);
         std::hint::black_box(h.choose(&ctx));
     }
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = allocs();
     let mut acc = 0;
     for _ in 0..1_000 {
         h.on_progress(Timestamp::from_micros(2), &sample);
@@ -76,7 +88,7 @@ fn hybrid_decision_cycle_does_not_allocate() {
         mpc.on_segment_complete(Timestamp::from_micros(3), &sample);
         acc += mpc.choose(&ctx).rung;
     }
-    let after = ALLOCS.load(Ordering::SeqCst);
+    let after = allocs();
     std::hint::black_box(acc);
     assert_eq!(after - before, 0, "the steady-state cycle allocated");
 }
