@@ -10,6 +10,8 @@
 use std::ffi::{CStr, c_char};
 
 pub mod capi;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 /// The crate version as a NUL-terminated string.
 const VERSION: &CStr =
