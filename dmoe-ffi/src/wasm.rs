@@ -4,8 +4,10 @@
 //! the same JSON shapes as the Rust `Input` / `Output` and the C ABI's, with `at` in
 //! microseconds inside recorded JSON lines. Errors are thrown as JS `Error`s with a `code`
 //! (`invalid_input`, `invalid_manifest`, `invalid_config`, `misuse`, `unsupported`,
-//! `panic`). A panic never escapes: it is caught, reported as `code: "panic"`, and the
-//! agent refuses further calls.
+//! `panic`). In a build with unwinding a panic is caught, reported as `code: "panic"`, and
+//! the agent refuses further calls; the npm package's size profile uses `panic = "abort"`,
+//! where a panic traps instead (JS sees a `WebAssembly.RuntimeError` and must drop the
+//! instance) — a JS-side guard for that is still to come.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;

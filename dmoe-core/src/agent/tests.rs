@@ -1,5 +1,5 @@
 use super::*;
-use crate::{Decision, Reason};
+use crate::{Decision, Reason, TransferSample};
 
 /// The highest rung the last throughput sample allows (enough for these tests).
 #[derive(Debug, Default)]
