@@ -188,10 +188,11 @@ proptest! {
     /// Arbitrary header values never panic the CMSD parsers.
     #[test]
     fn cmsd_hostile_headers(s in "\\PC{0,200}") {
-        let _ = CmsdStatic::parse(&s);
+        if let Err(e) = CmsdStatic::parse(&s) {
+            prop_assert!(!e.to_string().is_empty());
+        }
         if let Ok(d) = CmsdDynamic::parse(&s) {
             prop_assert!(d.hops.len() <= dmoe_core::edge::sf::MAX_MEMBERS);
-            prop_assert!(d.etp_kbps() <= d.hops.iter().filter_map(|h| h.etp_kbps).max());
         }
     }
 

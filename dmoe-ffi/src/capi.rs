@@ -148,6 +148,30 @@ fn status_text(s: dmoe_status) -> &'static str {
     }
 }
 
+const ALL_STATUSES: [dmoe_status; 12] = [
+    DMOE_STATUS_OK,
+    DMOE_STATUS_NOTHING,
+    DMOE_STATUS_NULL_ARGUMENT,
+    DMOE_STATUS_INVALID_UTF8,
+    DMOE_STATUS_INVALID_INPUT,
+    DMOE_STATUS_INVALID_MANIFEST,
+    DMOE_STATUS_INVALID_CONFIG,
+    DMOE_STATUS_MISUSE,
+    DMOE_STATUS_INVALID_HANDLE,
+    DMOE_STATUS_POISONED,
+    DMOE_STATUS_UNSUPPORTED,
+    DMOE_STATUS_PANIC,
+];
+
+/// Enum values arrive from C as plain integers (C lets any int through): an unknown one
+/// is invalid input, never a Rust enum with an impossible value.
+fn unknown_enum(name: &str, value: u32) -> (dmoe_status, String) {
+    (
+        DMOE_STATUS_INVALID_INPUT,
+        format!("{value} is not a {name} value"),
+    )
+}
+
 fn classify(e: &AgentError) -> dmoe_status {
     match e {
         AgentError::OutputNotDrained
@@ -478,7 +502,8 @@ pub unsafe extern "C" fn dmoe_agent_request_completed(
 }
 
 /// A request failed: an HTTP status (with `DMOE_FAILURE_HTTP`), a timeout or a connection
-/// error.
+/// error. `failure` is a `dmoe_failure` value (taken as an integer: any other value is
+/// `DMOE_STATUS_INVALID_INPUT`).
 ///
 /// # Safety
 /// `agent` is a handle from `dmoe_agent_new`.
@@ -487,16 +512,17 @@ pub unsafe extern "C" fn dmoe_agent_request_failed(
     agent: *mut dmoe_agent,
     now_us: u64,
     id: u64,
-    failure: dmoe_failure,
+    failure: u32,
     http_status: u16,
 ) -> dmoe_status {
     with_agent(agent, |a| {
         let failure = match failure {
-            dmoe_failure::DMOE_FAILURE_HTTP => Failure::Http {
+            x if x == dmoe_failure::DMOE_FAILURE_HTTP as u32 => Failure::Http {
                 status: http_status,
             },
-            dmoe_failure::DMOE_FAILURE_TIMEOUT => Failure::Timeout,
-            dmoe_failure::DMOE_FAILURE_CONNECTION => Failure::Connection,
+            x if x == dmoe_failure::DMOE_FAILURE_TIMEOUT as u32 => Failure::Timeout,
+            x if x == dmoe_failure::DMOE_FAILURE_CONNECTION as u32 => Failure::Connection,
+            x => return Err(unknown_enum("dmoe_failure", x)),
         };
         feed(
             a,
@@ -511,7 +537,8 @@ pub unsafe extern "C" fn dmoe_agent_request_failed(
     })
 }
 
-/// Media buffered ahead of the play head.
+/// Media buffered ahead of the play head. `media` is a `dmoe_media` value (any other is
+/// `DMOE_STATUS_INVALID_INPUT`).
 ///
 /// # Safety
 /// `agent` is a handle from `dmoe_agent_new`.
@@ -519,13 +546,14 @@ pub unsafe extern "C" fn dmoe_agent_request_failed(
 pub unsafe extern "C" fn dmoe_agent_buffer(
     agent: *mut dmoe_agent,
     now_us: u64,
-    media: dmoe_media,
+    media: u32,
     level_us: u64,
 ) -> dmoe_status {
     with_agent(agent, |a| {
         let media = match media {
-            dmoe_media::DMOE_MEDIA_VIDEO => MediaType::Video,
-            dmoe_media::DMOE_MEDIA_AUDIO => MediaType::Audio,
+            x if x == dmoe_media::DMOE_MEDIA_VIDEO as u32 => MediaType::Video,
+            x if x == dmoe_media::DMOE_MEDIA_AUDIO as u32 => MediaType::Audio,
+            x => return Err(unknown_enum("dmoe_media", x)),
         };
         feed(
             a,
@@ -540,7 +568,8 @@ pub unsafe extern "C" fn dmoe_agent_buffer(
     })
 }
 
-/// The playback state or rate changed.
+/// The playback state or rate changed. `state` is a `dmoe_playback` value (any other is
+/// `DMOE_STATUS_INVALID_INPUT`).
 ///
 /// # Safety
 /// `agent` is a handle from `dmoe_agent_new`.
@@ -548,18 +577,23 @@ pub unsafe extern "C" fn dmoe_agent_buffer(
 pub unsafe extern "C" fn dmoe_agent_playback(
     agent: *mut dmoe_agent,
     now_us: u64,
-    state: dmoe_playback,
+    state: u32,
     rate: f64,
 ) -> dmoe_status {
     with_agent(agent, |a| {
-        let state = match state {
-            dmoe_playback::DMOE_PLAYBACK_STARTING => PlaybackState::Starting,
-            dmoe_playback::DMOE_PLAYBACK_PLAYING => PlaybackState::Playing,
-            dmoe_playback::DMOE_PLAYBACK_PAUSED => PlaybackState::Paused,
-            dmoe_playback::DMOE_PLAYBACK_SEEKING => PlaybackState::Seeking,
-            dmoe_playback::DMOE_PLAYBACK_STALLED => PlaybackState::Stalled,
-            dmoe_playback::DMOE_PLAYBACK_ENDED => PlaybackState::Ended,
-        };
+        use dmoe_playback::*;
+        let state = [
+            (DMOE_PLAYBACK_STARTING, PlaybackState::Starting),
+            (DMOE_PLAYBACK_PLAYING, PlaybackState::Playing),
+            (DMOE_PLAYBACK_PAUSED, PlaybackState::Paused),
+            (DMOE_PLAYBACK_SEEKING, PlaybackState::Seeking),
+            (DMOE_PLAYBACK_STALLED, PlaybackState::Stalled),
+            (DMOE_PLAYBACK_ENDED, PlaybackState::Ended),
+        ]
+        .into_iter()
+        .find(|(c, _)| *c as u32 == state)
+        .map(|(_, s)| s)
+        .ok_or_else(|| unknown_enum("dmoe_playback", state))?;
         feed(a, Input::new(ts(now_us), Event::Playback { state, rate }))
     })
 }
@@ -653,14 +687,15 @@ pub unsafe extern "C" fn dmoe_agent_last_error(
     DMOE_STATUS_OK
 }
 
-/// Copy a short English description of `status` into `buf` (truncated to `len` bytes) and
+/// Copy a short English description of `status` (a `dmoe_status` value; others read
+/// "unknown status") into `buf` (truncated to `len` bytes) and
 /// its length into `*out_n`. Callable from any thread.
 ///
 /// # Safety
 /// `buf` has `len` writable bytes; `out_n` is writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dmoe_status_message(
-    status: dmoe_status,
+    status: u32,
     buf: *mut u8,
     len: usize,
     out_n: *mut usize,
@@ -668,8 +703,12 @@ pub unsafe extern "C" fn dmoe_status_message(
     if buf.is_null() || out_n.is_null() {
         return DMOE_STATUS_NULL_ARGUMENT;
     }
+    let text = ALL_STATUSES
+        .iter()
+        .find(|s| **s as u32 == status)
+        .map_or("unknown status", |s| status_text(*s));
     // SAFETY: forwarded caller guarantee.
-    unsafe { copy_out(status_text(status).as_bytes(), buf, len, out_n) };
+    unsafe { copy_out(text.as_bytes(), buf, len, out_n) };
     DMOE_STATUS_OK
 }
 

@@ -56,16 +56,6 @@ typedef enum dmoe_status {
   DMOE_STATUS_PANIC = 200,
 } dmoe_status;
 
-// How a request failed.
-typedef enum dmoe_failure {
-  // An HTTP error status (given alongside).
-  DMOE_FAILURE_HTTP = 0,
-  // No answer in time.
-  DMOE_FAILURE_TIMEOUT = 1,
-  // Connection refused, reset, DNS or TLS failure.
-  DMOE_FAILURE_CONNECTION = 2,
-} dmoe_failure;
-
 // Media type of a buffer report.
 typedef enum dmoe_media {
   // Video (or muxed).
@@ -89,6 +79,16 @@ typedef enum dmoe_playback {
   // Finished.
   DMOE_PLAYBACK_ENDED = 5,
 } dmoe_playback;
+
+// How a request failed.
+typedef enum dmoe_failure {
+  // An HTTP error status (given alongside).
+  DMOE_FAILURE_HTTP = 0,
+  // No answer in time.
+  DMOE_FAILURE_TIMEOUT = 1,
+  // Connection refused, reset, DNS or TLS failure.
+  DMOE_FAILURE_CONNECTION = 2,
+} dmoe_failure;
 
 // An agent session (opaque).
 typedef struct dmoe_agent dmoe_agent;
@@ -200,32 +200,35 @@ enum dmoe_status dmoe_agent_request_completed(struct dmoe_agent *agent,
                                               size_t cmsd_dynamic_len);
 
 // A request failed: an HTTP status (with `DMOE_FAILURE_HTTP`), a timeout or a connection
-// error.
+// error. `failure` is a `dmoe_failure` value (taken as an integer: any other value is
+// `DMOE_STATUS_INVALID_INPUT`).
 //
 // # Safety
 // `agent` is a handle from `dmoe_agent_new`.
 enum dmoe_status dmoe_agent_request_failed(struct dmoe_agent *agent,
                                            uint64_t now_us,
                                            uint64_t id,
-                                           enum dmoe_failure failure,
+                                           uint32_t failure,
                                            uint16_t http_status);
 
-// Media buffered ahead of the play head.
+// Media buffered ahead of the play head. `media` is a `dmoe_media` value (any other is
+// `DMOE_STATUS_INVALID_INPUT`).
 //
 // # Safety
 // `agent` is a handle from `dmoe_agent_new`.
 enum dmoe_status dmoe_agent_buffer(struct dmoe_agent *agent,
                                    uint64_t now_us,
-                                   enum dmoe_media media,
+                                   uint32_t media,
                                    uint64_t level_us);
 
-// The playback state or rate changed.
+// The playback state or rate changed. `state` is a `dmoe_playback` value (any other is
+// `DMOE_STATUS_INVALID_INPUT`).
 //
 // # Safety
 // `agent` is a handle from `dmoe_agent_new`.
 enum dmoe_status dmoe_agent_playback(struct dmoe_agent *agent,
                                      uint64_t now_us,
-                                     enum dmoe_playback state,
+                                     uint32_t state,
                                      double rate);
 
 // The next decision as JSON (the serde form of `dmoe_core::agent::Output`, with a `type`
@@ -261,15 +264,13 @@ enum dmoe_status dmoe_agent_last_error(struct dmoe_agent *agent,
                                        size_t len,
                                        size_t *out_n);
 
-// Copy a short English description of `status` into `buf` (truncated to `len` bytes) and
+// Copy a short English description of `status` (a `dmoe_status` value; others read
+// "unknown status") into `buf` (truncated to `len` bytes) and
 // its length into `*out_n`. Callable from any thread.
 //
 // # Safety
 // `buf` has `len` writable bytes; `out_n` is writable.
-enum dmoe_status dmoe_status_message(enum dmoe_status status,
-                                     uint8_t *buf,
-                                     size_t len,
-                                     size_t *out_n);
+enum dmoe_status dmoe_status_message(uint32_t status, uint8_t *buf, size_t len, size_t *out_n);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -114,6 +114,10 @@ static void test_status_message(void) {
   CHECK(dmoe_status_message(DMOE_STATUS_MISUSE, (uint8_t *)buf, 5, &n) == DMOE_STATUS_OK);
   CHECK(n == 5);
   CHECK(dmoe_status_message(DMOE_STATUS_OK, NULL, 0, &n) == DMOE_STATUS_NULL_ARGUMENT);
+  /* A value outside the enum (C lets any integer through) is described, not trusted. */
+  CHECK(dmoe_status_message(9999, (uint8_t *)buf, sizeof buf, &n) == DMOE_STATUS_OK);
+  buf[n] = 0;
+  CHECK(strcmp(buf, "unknown status") == 0);
   CHECK(dmoe_status_message(DMOE_STATUS_OK, (uint8_t *)buf, sizeof buf, NULL) == DMOE_STATUS_NULL_ARGUMENT);
 }
 
@@ -199,6 +203,8 @@ static void test_session(void) {
   drain(a);
   CHECK(dmoe_agent_buffer(a, now, DMOE_MEDIA_AUDIO, 4000000) == DMOE_STATUS_OK);
   drain(a);
+  CHECK(dmoe_agent_buffer(a, now, 7, 4000000) == DMOE_STATUS_INVALID_INPUT);
+  CHECK(dmoe_agent_playback(a, now, 42, 1.0) == DMOE_STATUS_INVALID_INPUT);
   CHECK(dmoe_agent_playback(a, now, DMOE_PLAYBACK_PLAYING, 1.0) == DMOE_STATUS_OK);
   drain(a);
   CHECK(dmoe_agent_playback(a, now, DMOE_PLAYBACK_PLAYING, -3.0) == DMOE_STATUS_INVALID_INPUT);
@@ -217,6 +223,8 @@ static void test_session(void) {
   CHECK(dmoe_agent_request_failed(a, now + 60000, d.last_fetch_id, DMOE_FAILURE_TIMEOUT, 0) == DMOE_STATUS_OK);
   drain(a);
   CHECK(dmoe_agent_request_failed(a, now + 70000, 4242, DMOE_FAILURE_CONNECTION, 0) == DMOE_STATUS_MISUSE);
+  drain(a);
+  CHECK(dmoe_agent_request_failed(a, now + 70000, 4242, 99, 0) == DMOE_STATUS_INVALID_INPUT);
   drain(a);
 
   /* Any input as JSON, including a bad one. */

@@ -662,7 +662,9 @@ impl Agent {
         let rid = self.rung_map.first()?.first()?.1;
         let segs = &p.renditions.get(rid.0 as usize)?.segments;
         let next = self.next_number?;
-        Some(segs.segments.iter().filter(|s| s.number >= next).count() as u32)
+        // Segments are in ascending number order: a binary search, not a scan per decision.
+        let list = &segs.segments;
+        Some((list.len() - list.partition_point(|s| s.number < next)) as u32)
     }
 
     /// The segment number to fetch next in `rid`, or None when there is none (yet).

@@ -1,11 +1,15 @@
-//! The steady-state decision path allocates nothing: a counting global allocator watches
-//! a warm hybrid controller take samples and decide.
+//! The steady-state hot paths allocate nothing once warm — the hybrid ABR's decision cycle
+//! (with RobustMPC beside it) and the device agent's segment cycle (inputs in, decisions out
+//! through `Agent::poll_output_into`, which hands each polled output's buffers back for
+//! reuse). One counting global allocator watches both; each test counts only its own
+//! thread's allocations.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types, unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::Duration;
 
+use dmoe_benches::cycle::Cycle;
 use dmoe_core::{
     AbrContext, AbrController, ByteCount, Caps, Ladder, PlaybackState, Timestamp, TransferSample,
 };
@@ -91,4 +95,22 @@ fn hybrid_decision_cycle_does_not_allocate() {
     let after = allocs();
     std::hint::black_box(acc);
     assert_eq!(after - before, 0, "the steady-state cycle allocated");
+}
+
+#[test]
+fn warm_segment_cycle_does_not_allocate() {
+    let mut c = Cycle::warm();
+    // Warm: past segment 1000, so URL buffers have grown to four-digit segment numbers.
+    for _ in 0..1100 {
+        c.step();
+    }
+    let before = allocs();
+    let n = 200;
+    for _ in 0..n {
+        c.step();
+    }
+    let allocs = allocs() - before;
+    println!("allocations in {n} warm segment cycles: {allocs}");
+    assert_eq!(allocs, 0, "{allocs} allocations in {n} warm cycles");
+    assert!(c.outputs > 0, "the cycle produced decisions");
 }
