@@ -29,7 +29,7 @@ export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19
 # Debian's binaryen (108) mistranslates externref tables: build without reference types so
 # wasm-opt can shrink the module safely.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-reference-types"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-reference-types -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 cargo +debian-web build -q --locked --profile wasm --target wasm32-unknown-unknown \
   -Zbuild-std=std,panic_abort -p dmoe-ffi --target-dir target/wasm
 wasm=target/wasm/wasm32-unknown-unknown/wasm/dmoe.wasm
@@ -38,5 +38,6 @@ wasm-bindgen --target web --out-dir "$here/pkg" --out-name dmoe "$wasm"
 wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --strip-debug --strip-producers "$here/pkg/dmoe_bg.wasm" -o "$here/pkg/dmoe_bg.wasm"
 raw=$(stat -c %s "$here/pkg/dmoe_bg.wasm")
-gz=$(cat "$here/pkg/dmoe_bg.wasm" "$here/pkg/dmoe.js" | gzip -9 | wc -c)
-echo "bindings/js/pkg: wasm ${raw} bytes; wasm + glue gzipped ${gz} bytes"
+# What a web page loads: the wasm, the generated glue and the package's own modules.
+gz=$(cat "$here/pkg/dmoe_bg.wasm" "$here/pkg/dmoe.js" "$here"/src/*.js | gzip -9 | wc -c)
+echo "bindings/js: wasm ${raw} bytes; wasm + glue + adapter gzipped ${gz} bytes"

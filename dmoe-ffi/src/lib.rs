@@ -9,6 +9,8 @@
 
 use std::ffi::{CStr, c_char};
 
+// The C ABI is not part of the wasm module: its exports would keep every JSON path alive.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod capi;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -1,19 +1,20 @@
 //! The agent for JavaScript (wasm-bindgen; compiled only for wasm32).
 //!
-//! Timestamps are milliseconds as `f64` (from `performance.now()`); inputs and outputs are
-//! the same JSON shapes as the Rust `Input` / `Output` and the C ABI's, with `at` in
-//! microseconds inside recorded JSON lines. Errors are thrown as JS `Error`s with a `code`
+//! One typed method per [`Event`]: timestamps are milliseconds as `f64` (from
+//! `performance.now()`), media durations are seconds (as `HTMLMediaElement` gives them),
+//! network times are milliseconds. Decisions come out as the same JSON objects as the Rust
+//! `Output` and the C ABI's. Errors are thrown as JS `Error`s with a `code`
 //! (`invalid_input`, `invalid_manifest`, `invalid_config`, `misuse`, `unsupported`,
 //! `panic`). In a build with unwinding a panic is caught, reported as `code: "panic"`, and
-//! the agent refuses further calls; the npm package's size profile uses `panic = "abort"`,
-//! where a panic traps instead (JS sees a `WebAssembly.RuntimeError` and must drop the
-//! instance) — a JS-side guard for that is still to come.
+//! the agent refuses further calls; the npm package's size build aborts on a panic instead,
+//! which JS sees as a `WebAssembly.RuntimeError`: the package's wrapper (`bindings/js/src`)
+//! turns that into the same `code: "panic"` error and retires the instance.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
-use dmoe_core::agent::{Agent, AgentError, Config, Event, Input, Output, RequestId};
-use dmoe_core::{MediaType, PlaybackState, Timestamp};
+use dmoe_core::agent::{Agent, AgentError, Config, Event, Failure, Input, Output, RequestId};
+use dmoe_core::{MediaType, PlaybackState, RenditionId, Timestamp};
 use wasm_bindgen::prelude::*;
 
 fn js_error(code: &str, message: &str) -> JsValue {
@@ -47,11 +48,70 @@ fn ts(ms: f64) -> Result<Timestamp, JsValue> {
     if ms.is_finite() && ms >= 0.0 {
         Ok(Timestamp::from_micros((ms * 1000.0).round() as u64))
     } else {
-        Err(js_error(
-            "invalid_input",
-            "time must be a finite, non-negative number of ms",
-        ))
+        Err(invalid("time must be a finite, non-negative number of ms"))
     }
+}
+
+fn invalid(what: &str) -> JsValue {
+    js_error("invalid_input", what)
+}
+
+/// Seconds as a duration: finite and non-negative.
+fn secs(s: f64, what: &str) -> Result<Duration, JsValue> {
+    Duration::try_from_secs_f64(s)
+        .map_err(|_| invalid(&format!("{what} must be a finite, non-negative number")))
+}
+
+/// A whole count (bytes, frames, kbps): finite and non-negative.
+fn count(n: f64, what: &str) -> Result<u64, JsValue> {
+    if n.is_finite() && n >= 0.0 {
+        Ok(n as u64)
+    } else {
+        Err(invalid(&format!(
+            "{what} must be a finite, non-negative number"
+        )))
+    }
+}
+
+fn request_id(id: f64) -> Result<RequestId, JsValue> {
+    if id.is_finite() && id >= 0.0 && id.fract() == 0.0 {
+        Ok(RequestId(id as u64))
+    } else {
+        Err(invalid("a request id is a non-negative integer"))
+    }
+}
+
+fn failure_of(kind: &str, status: Option<u16>) -> Result<Failure, JsValue> {
+    match (kind, status) {
+        ("http", Some(status)) => Ok(Failure::Http { status }),
+        ("http", None) => Err(invalid("an http failure needs its status")),
+        ("timeout", _) => Ok(Failure::Timeout),
+        ("connection", _) => Ok(Failure::Connection),
+        _ => Err(invalid(
+            "failure is \"http\", \"timeout\" or \"connection\"",
+        )),
+    }
+}
+
+fn media_of(name: &str) -> Result<MediaType, JsValue> {
+    match name {
+        "video" => Ok(MediaType::Video),
+        "audio" => Ok(MediaType::Audio),
+        "subtitles" => Ok(MediaType::Subtitles),
+        _ => Err(invalid("media is \"video\", \"audio\" or \"subtitles\"")),
+    }
+}
+
+fn state_of(name: &str) -> Result<PlaybackState, JsValue> {
+    Ok(match name {
+        "starting" => PlaybackState::Starting,
+        "playing" => PlaybackState::Playing,
+        "paused" => PlaybackState::Paused,
+        "seeking" => PlaybackState::Seeking,
+        "stalled" => PlaybackState::Stalled,
+        "ended" => PlaybackState::Ended,
+        _ => return Err(invalid("unknown playback state")),
+    })
 }
 
 /// A playback session's decision engine.
@@ -83,6 +143,11 @@ impl DmoeAgent {
         }
     }
 
+    fn feed_at(&mut self, now_ms: f64, event: Event) -> Result<(), JsValue> {
+        let at = ts(now_ms)?;
+        self.feed(Input::new(at, event))
+    }
+
     fn feed(&mut self, input: Input) -> Result<(), JsValue> {
         self.guarded(|a| {
             a.handle_input(input)
@@ -110,53 +175,98 @@ impl DmoeAgent {
         })
     }
 
-    /// Any input as JSON (`{"at": <µs>, "type": ...}`, as recorded).
-    #[wasm_bindgen(js_name = handleInputJson)]
-    pub fn handle_input_json(&mut self, json: &str) -> Result<(), JsValue> {
-        let input: Input = serde_json::from_str(json)
-            .map_err(|e| js_error("invalid_input", &format!("input: {e}")))?;
-        self.feed(input)
-    }
-
-    /// The manifest was loaded from `url`.
+    /// The manifest was loaded from `url` (after redirects).
     #[wasm_bindgen(js_name = manifestLoaded)]
     pub fn manifest_loaded(&mut self, now_ms: f64, url: &str, body: &str) -> Result<(), JsValue> {
-        let at = ts(now_ms)?;
-        self.feed(Input::new(
-            at,
+        self.feed_at(
+            now_ms,
             Event::ManifestLoaded {
                 url: url.into(),
                 body: body.into(),
             },
-        ))
+        )
     }
 
-    /// A request was sent.
+    /// The media playlist of `rendition` (asked for with a `load_playlist` output) was loaded.
+    #[wasm_bindgen(js_name = playlistLoaded)]
+    pub fn playlist_loaded(
+        &mut self,
+        now_ms: f64,
+        rendition: u32,
+        body: &str,
+    ) -> Result<(), JsValue> {
+        self.feed_at(
+            now_ms,
+            Event::PlaylistLoaded {
+                rendition: RenditionId(rendition),
+                body: body.into(),
+            },
+        )
+    }
+
+    /// A playlist request failed; `rendition` is `undefined` for the manifest. `failure` is
+    /// `"http"` (with `status`), `"timeout"` or `"connection"`.
+    #[wasm_bindgen(js_name = playlistFailed)]
+    pub fn playlist_failed(
+        &mut self,
+        now_ms: f64,
+        rendition: Option<u32>,
+        failure: &str,
+        status: Option<u16>,
+    ) -> Result<(), JsValue> {
+        let failure = failure_of(failure, status)?;
+        self.feed_at(
+            now_ms,
+            Event::PlaylistFailed {
+                rendition: rendition.map(RenditionId),
+                failure,
+            },
+        )
+    }
+
+    /// The steering server answered with `status` (and `Retry-After`, in seconds, for a 429).
+    #[wasm_bindgen(js_name = steeringLoaded)]
+    pub fn steering_loaded(
+        &mut self,
+        now_ms: f64,
+        status: u16,
+        retry_after_s: Option<f64>,
+        body: &str,
+    ) -> Result<(), JsValue> {
+        let retry_after = retry_after_s.map(|s| secs(s, "retry-after")).transpose()?;
+        self.feed_at(
+            now_ms,
+            Event::SteeringLoaded {
+                status,
+                retry_after,
+                body: body.into(),
+            },
+        )
+    }
+
+    /// The steering request got no answer.
+    #[wasm_bindgen(js_name = steeringFailed)]
+    pub fn steering_failed(&mut self, now_ms: f64) -> Result<(), JsValue> {
+        self.feed_at(now_ms, Event::SteeringFailed)
+    }
+
+    /// The request `id` (from a `fetch` output) was sent.
     #[wasm_bindgen(js_name = requestStarted)]
     pub fn request_started(&mut self, now_ms: f64, id: f64) -> Result<(), JsValue> {
-        let at = ts(now_ms)?;
-        self.feed(Input::new(
-            at,
-            Event::RequestStarted {
-                id: RequestId(id as u64),
-            },
-        ))
+        let id = request_id(id)?;
+        self.feed_at(now_ms, Event::RequestStarted { id })
     }
 
-    /// Bytes of a response so far.
+    /// Bytes of a response received so far.
     #[wasm_bindgen(js_name = requestProgress)]
     pub fn request_progress(&mut self, now_ms: f64, id: f64, bytes: f64) -> Result<(), JsValue> {
-        let at = ts(now_ms)?;
-        self.feed(Input::new(
-            at,
-            Event::RequestProgress {
-                id: RequestId(id as u64),
-                bytes: bytes.max(0.0) as u64,
-            },
-        ))
+        let id = request_id(id)?;
+        let bytes = count(bytes, "bytes")?;
+        self.feed_at(now_ms, Event::RequestProgress { id, bytes })
     }
 
-    /// A response is complete.
+    /// A response is complete: its size, the time to its first byte in ms, and the
+    /// `CMSD-Static` / `CMSD-Dynamic` header values when the server sent them.
     #[wasm_bindgen(js_name = requestCompleted)]
     pub fn request_completed(
         &mut self,
@@ -164,59 +274,112 @@ impl DmoeAgent {
         id: f64,
         bytes: f64,
         ttfb_ms: f64,
+        cmsd_static: Option<String>,
+        cmsd_dynamic: Option<String>,
     ) -> Result<(), JsValue> {
-        let at = ts(now_ms)?;
-        let ttfb = Duration::try_from_secs_f64(ttfb_ms / 1000.0)
-            .map_err(|_| js_error("invalid_input", "ttfb must be finite and non-negative"))?;
-        self.feed(Input::new(
-            at,
+        let id = request_id(id)?;
+        let bytes = count(bytes, "bytes")?;
+        let ttfb = secs(ttfb_ms / 1000.0, "ttfb")?;
+        self.feed_at(
+            now_ms,
             Event::RequestCompleted {
-                id: RequestId(id as u64),
-                bytes: bytes.max(0.0) as u64,
+                id,
+                bytes,
                 ttfb,
-                cmsd_static: None,
-                cmsd_dynamic: None,
+                cmsd_static,
+                cmsd_dynamic,
             },
-        ))
+        )
     }
 
-    /// Video buffered ahead of the play head, ms.
+    /// A request failed: `failure` is `"http"` (with `status`), `"timeout"` or `"connection"`.
+    #[wasm_bindgen(js_name = requestFailed)]
+    pub fn request_failed(
+        &mut self,
+        now_ms: f64,
+        id: f64,
+        failure: &str,
+        status: Option<u16>,
+    ) -> Result<(), JsValue> {
+        let id = request_id(id)?;
+        let failure = failure_of(failure, status)?;
+        self.feed_at(now_ms, Event::RequestFailed { id, failure })
+    }
+
+    /// Media buffered ahead of the play head, in seconds (as `video.buffered` gives it);
+    /// `media` is `"video"` (the default) or `"audio"`.
     #[wasm_bindgen(js_name = buffer)]
-    pub fn buffer(&mut self, now_ms: f64, level_ms: f64) -> Result<(), JsValue> {
-        let at = ts(now_ms)?;
-        let level = Duration::try_from_secs_f64(level_ms / 1000.0).map_err(|_| {
-            js_error(
-                "invalid_input",
-                "buffer level must be finite and non-negative",
-            )
-        })?;
-        self.feed(Input::new(
-            at,
-            Event::Buffer {
-                media: MediaType::Video,
-                level,
-            },
-        ))
+    pub fn buffer(
+        &mut self,
+        now_ms: f64,
+        level_s: f64,
+        media: Option<String>,
+    ) -> Result<(), JsValue> {
+        let media = media_of(media.as_deref().unwrap_or("video"))?;
+        let level = secs(level_s, "buffer level")?;
+        self.feed_at(now_ms, Event::Buffer { media, level })
     }
 
-    /// The player started playing (`rate` 1 normally).
-    #[wasm_bindgen(js_name = playing)]
-    pub fn playing(&mut self, now_ms: f64, rate: f64) -> Result<(), JsValue> {
-        let at = ts(now_ms)?;
-        self.feed(Input::new(
-            at,
-            Event::Playback {
-                state: PlaybackState::Playing,
-                rate,
-            },
-        ))
+    /// The player's state (`"starting"`, `"playing"`, `"paused"`, `"seeking"`, `"stalled"`,
+    /// `"ended"`) and playback rate.
+    #[wasm_bindgen(js_name = playback)]
+    pub fn playback(&mut self, now_ms: f64, state: &str, rate: f64) -> Result<(), JsValue> {
+        let state = state_of(state)?;
+        self.feed_at(now_ms, Event::Playback { state, rate })
     }
 
-    /// Time passed (answer to a timeout).
+    /// The play head, in seconds of media time, and the latency to the live edge.
+    #[wasm_bindgen(js_name = position)]
+    pub fn position(
+        &mut self,
+        now_ms: f64,
+        position_s: f64,
+        latency_s: Option<f64>,
+    ) -> Result<(), JsValue> {
+        let position = secs(position_s, "position")?;
+        let latency = latency_s.map(|s| secs(s, "latency")).transpose()?;
+        self.feed_at(now_ms, Event::Position { position, latency })
+    }
+
+    /// The user sought to `position_s`: the buffer is flushed.
+    #[wasm_bindgen(js_name = seek)]
+    pub fn seek(&mut self, now_ms: f64, position_s: f64) -> Result<(), JsValue> {
+        let position = secs(position_s, "position")?;
+        self.feed_at(now_ms, Event::Seek { position })
+    }
+
+    /// Frame counters since the start of the session.
+    #[wasm_bindgen(js_name = frames)]
+    pub fn frames(&mut self, now_ms: f64, dropped: f64, total: f64) -> Result<(), JsValue> {
+        let dropped = count(dropped, "dropped frames")?;
+        let total = count(total, "total frames")?;
+        self.feed_at(now_ms, Event::Frames { dropped, total })
+    }
+
+    /// The tallest picture and highest bitrate worth fetching (`undefined`: no limit).
+    #[wasm_bindgen(js_name = viewport)]
+    pub fn viewport(
+        &mut self,
+        now_ms: f64,
+        max_height: Option<u32>,
+        max_bitrate_kbps: Option<f64>,
+    ) -> Result<(), JsValue> {
+        let max_bitrate_kbps = max_bitrate_kbps
+            .map(|b| count(b, "max bitrate"))
+            .transpose()?;
+        self.feed_at(
+            now_ms,
+            Event::Viewport {
+                max_height,
+                max_bitrate_kbps,
+            },
+        )
+    }
+
+    /// Time passed (the answer to a `timeout` output).
     #[wasm_bindgen(js_name = tick)]
     pub fn tick(&mut self, now_ms: f64) -> Result<(), JsValue> {
-        let at = ts(now_ms)?;
-        self.feed(Input::new(at, Event::Tick))
+        self.feed_at(now_ms, Event::Tick)
     }
 
     /// The next decision as JSON, or `undefined` when none is waiting.

@@ -6,10 +6,37 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { initSync, DmoeAgent, version } from '../pkg/dmoe.js';
+import { initSync, version, createAgent } from '../src/index.js';
+import { DmoeAgent } from '../pkg/dmoe.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 initSync({ module: readFileSync(join(here, '../pkg/dmoe_bg.wasm')) });
+
+// A recorded input (JSON, `at` in µs, durations in s) as the typed call a JS host makes.
+function feed(a, i) {
+  const ms = i.at / 1000;
+  const failure = (f) => (typeof f === 'string' ? [f, undefined] : ['http', f.http.status]);
+  switch (i.type) {
+    case 'tick': return a.tick(ms);
+    case 'manifest_loaded': return a.manifestLoaded(ms, i.url, i.body);
+    case 'playlist_loaded': return a.playlistLoaded(ms, i.rendition, i.body);
+    case 'playlist_failed': return a.playlistFailed(ms, i.rendition ?? undefined, ...failure(i.failure));
+    case 'steering_loaded': return a.steeringLoaded(ms, i.status, i.retry_after, i.body);
+    case 'steering_failed': return a.steeringFailed(ms);
+    case 'request_started': return a.requestStarted(ms, i.id);
+    case 'request_progress': return a.requestProgress(ms, i.id, i.bytes);
+    case 'request_completed':
+      return a.requestCompleted(ms, i.id, i.bytes, i.ttfb * 1000, i.cmsd_static, i.cmsd_dynamic);
+    case 'request_failed': return a.requestFailed(ms, i.id, ...failure(i.failure));
+    case 'buffer': return a.buffer(ms, i.level, i.media);
+    case 'playback': return a.playback(ms, i.state, i.rate);
+    case 'position': return a.position(ms, i.position, i.latency ?? undefined);
+    case 'seek': return a.seek(ms, i.position);
+    case 'frames': return a.frames(ms, i.dropped, i.total);
+    case 'viewport': return a.viewport(ms, i.max_height ?? undefined, i.max_bitrate_kbps ?? undefined);
+    default: throw new Error(`unknown recorded input ${i.type}`);
+  }
+}
 
 const drain = (a) => {
   const out = [];
@@ -42,7 +69,10 @@ test('bad input throws Errors with a code', () => {
   assert.throws(() => a.requestStarted(1, 999), (e) => e.code === 'misuse');
   drain(a);
   assert.throws(() => a.tick(-5), (e) => e.code === 'invalid_input');
-  assert.throws(() => a.handleInputJson('{"at": 1, "type": "warp"}'), (e) => e.code === 'invalid_input');
+  assert.throws(() => a.playback(1, 'warp', 1), (e) => e.code === 'invalid_input');
+  assert.throws(() => a.requestFailed(1, 1, 'http'), (e) => e.code === 'invalid_input');
+  assert.throws(() => a.buffer(1, Number.NaN), (e) => e.code === 'invalid_input');
+  assert.throws(() => a.requestStarted(1, 1.5), (e) => e.code === 'invalid_input');
   a.tick(10);
   drain(a);
   assert.throws(() => a.tick(5), (e) => e.code === 'misuse' && /backwards/.test(e.message));
@@ -64,7 +94,7 @@ test('the recorded session gives the same decisions as native Rust', (t) => {
   const got = [];
   for (const line of lines.slice(1)) {
     try {
-      a.handleInputJson(line);
+      feed(a, JSON.parse(line));
     } catch (e) {
       got.push(JSON.stringify({ error: e.message }));
     }
@@ -73,5 +103,25 @@ test('the recorded session gives the same decisions as native Rust', (t) => {
   const want = readFileSync(expected, 'utf8').split('\n').filter((l) => l);
   assert.equal(got.length, want.length);
   assert.deepEqual(got, want);
+  a.free();
+});
+
+test('the guarded agent: object config, and a trap retires the instance', () => {
+  const a = createAgent({ seed: 3 });
+  a.manifestLoaded(0, 'https://cdn.example/v/index.m3u8',
+    '#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\na.ts\n#EXT-X-ENDLIST\n');
+  assert.ok(drain(a).some((o) => JSON.parse(o).type === 'fetch'));
+  assert.throws(() => a.tick(-1), (e) => e.code === 'invalid_input');
+  // A WebAssembly trap (what an aborting panic is) poisons the wrapper for good.
+  const trapping = createAgent('');
+  const inner = Object.getPrototypeOf(trapping);
+  const original = inner.tick;
+  inner.tick = () => { throw new WebAssembly.RuntimeError('unreachable'); };
+  try {
+    assert.throws(() => trapping.tick(1), (e) => e.code === 'panic');
+  } finally {
+    inner.tick = original;
+  }
+  assert.throws(() => trapping.tick(2), (e) => e.code === 'panic');
   a.free();
 });
