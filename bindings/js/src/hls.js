@@ -20,6 +20,9 @@
 import { createAgent, drain } from './agent.js';
 
 const PROGRESS_MS = 100;
+// The getter hls.js polls refreshes the agent's buffer level at most this often.
+const BUFFER_REFRESH_MS = 50;
+const MEDIA_EVENTS = ['playing', 'waiting', 'pause', 'seeking', 'ended', 'timeupdate'];
 const controllers = new Set();
 
 const now = () => performance.now();
@@ -27,6 +30,11 @@ const now = () => performance.now();
 function stripQuery(url) {
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
+}
+
+/** A level's playlist URL (hls.js 1.x keeps redundant URLs in an array). */
+function levelUrl(level) {
+  return level.uri ?? (Array.isArray(level.url) ? level.url[0] : level.url) ?? '';
 }
 
 function multivariant(levels) {
@@ -38,7 +46,7 @@ function multivariant(levels) {
     if (level.width && level.height) attrs.push(`RESOLUTION=${level.width}x${level.height}`);
     const codecs = [level.videoCodec, level.audioCodec].filter(Boolean).join(',');
     if (codecs) attrs.push(`CODECS="${codecs}"`);
-    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, level.uri ?? level.url?.[0] ?? level.url);
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, levelUrl(level));
   }
   return lines.join('\n') + '\n';
 }
@@ -79,6 +87,7 @@ export class DmoeAbrController {
     this.progressTimer = null;
     this.tickTimer = null;
     this.lastPositionAt = -Infinity;
+    this.bufferFedAt = -Infinity;
     /** Counters a page or test can read. */
     this.stats = { decisions: 0, bound: 0, followed: 0, unbound: 0, abandons: 0, errors: 0 };
     this.unbound = null;
@@ -112,7 +121,7 @@ export class DmoeAbrController {
   get nextAutoLevel() {
     if (this.forced >= 0) return this.forced;
     this.ensureAgent();
-    this.feedBuffer();
+    if (now() - this.bufferFedAt >= BUFFER_REFRESH_MS) this.feedBuffer();
     const next = this.pending.find((f) => f.kind === 'media') ?? this.pending[0];
     if (next) return this.clamp(this.level(next.rendition));
     // A decision waiting on a playlist is for that playlist's rendition.
@@ -182,7 +191,7 @@ export class DmoeAbrController {
     // switch decision never waits on one while hls.js asks for the next level.
     levels.forEach((level, i) => {
       if (!this.loadingPlaylists.has(i)) {
-        this.loadPlaylist({ rendition: i, url: level.uri ?? level.url?.[0] ?? level.url });
+        this.loadPlaylist({ rendition: i, url: levelUrl(level) });
       }
     });
   }
@@ -266,7 +275,7 @@ export class DmoeAbrController {
   loadPlaylist(o) {
     const agent = this.agent;
     const url = stripQuery(o.url);
-    const i = this.hls.levels.findIndex((l) => stripQuery(l.uri ?? l.url?.[0] ?? '') === url);
+    const i = this.hls.levels.findIndex((l) => stripQuery(levelUrl(l)) === url);
     if (i >= 0) this.levelOfRendition.set(o.rendition, i);
     this.loadingPlaylists.add(o.rendition);
     fetch(o.url)
@@ -439,23 +448,20 @@ export class DmoeAbrController {
 
   feedBuffer() {
     if (!this.agent) return;
+    this.bufferFedAt = now();
     const len = this.hls.mainForwardBufferInfo?.len ?? 0;
     this.call((a) => a.buffer(now(), Math.max(0, len)));
   }
 
   onMediaAttached(_event, { media }) {
     this.media = media;
-    for (const e of ['playing', 'waiting', 'pause', 'seeking', 'ended', 'timeupdate']) {
-      media.addEventListener(e, this.onMedia);
-    }
+    for (const e of MEDIA_EVENTS) media.addEventListener(e, this.onMedia);
   }
 
   onMediaDetaching() {
     const media = this.media;
     if (!media) return;
-    for (const e of ['playing', 'waiting', 'pause', 'seeking', 'ended', 'timeupdate']) {
-      media.removeEventListener(e, this.onMedia);
-    }
+    for (const e of MEDIA_EVENTS) media.removeEventListener(e, this.onMedia);
     this.media = null;
   }
 
