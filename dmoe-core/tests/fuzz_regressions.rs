@@ -52,3 +52,29 @@ fn regressions_replay_without_panics_or_hangs() {
         "the regression folders hold at least the committed cases"
     );
 }
+
+/// The steering target's regressions, through its public entry points: the manifest parser,
+/// a client fed the input as a response, and the input as the steering server URI.
+#[test]
+fn steering_regressions_replay_without_panics() {
+    use dmoe_core::Timestamp;
+    use dmoe_core::edge::{SteeringClient, SteeringManifest, SteeringProtocol};
+    let cases = inputs("steering");
+    assert!(
+        !cases.is_empty(),
+        "the steering regression folder is committed"
+    );
+    for (name, bytes) in cases {
+        let _ = SteeringManifest::parse(&bytes);
+        let now = Timestamp::ZERO;
+        if let Ok(mut c) = SteeringClient::new("https://s.example/x", SteeringProtocol::Dash, now) {
+            let _ = c.poll(now, &[("a", Some(1))]);
+            let _ = c.on_response(now, 200, None, &bytes);
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for protocol in [SteeringProtocol::Hls, SteeringProtocol::Dash] {
+            let _ = SteeringClient::new(&text, protocol, now);
+        }
+        println!("replayed {name}");
+    }
+}
