@@ -119,10 +119,11 @@ fn baselines_reproduce_and_hybrid_beats_robust_mpc() {
             within(opt, opt_ref, 0.03),
             "{set}: optimum {opt} vs {opt_ref}"
         );
-        // RobustMPC depends on the reference code's trace order through its global error
-        // history; it lands within 6 % of the published figure (see the crate docs).
+        // The reference code keeps its error history across traces, so its figure depends
+        // on the order it reads them in (the published one is directory order; this test
+        // sorts by name, which lands 2.5 % / 1.2 % off it on FCC / HSDPA).
         assert!(
-            within(mpc_ref_code, mpc_ref, 0.06),
+            within(mpc_ref_code, mpc_ref, 0.03),
             "{set}: RobustMPC {mpc_ref_code} vs {mpc_ref}"
         );
         assert!(

@@ -594,7 +594,7 @@ pub fn simulate_edges(scn: &Scenario, policy: Policy, seed: u64) -> EdgeSimResul
         net: Net::new(scn),
         video,
         ladder: video.ladder(),
-        flat: video.sizes.iter().flatten().copied().collect(),
+        flat: video.flat_sizes(),
         abr: Hybrid::default(),
         chooser,
         steering,

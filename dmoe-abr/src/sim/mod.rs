@@ -120,6 +120,10 @@ pub struct Video {
     pub bitrates_kbps: Vec<u64>,
     /// `sizes[segment][rung]` in bytes.
     pub sizes: Vec<Vec<u64>>,
+    /// Sizes listed after the segments played (Pensieve's files hold a 49th that its
+    /// simulator never plays but its RobustMPC reads when it looks one segment too far).
+    /// Controllers see them at the end of the upcoming sizes; they are never downloaded.
+    pub beyond: Vec<Vec<u64>>,
 }
 
 impl Video {
@@ -146,6 +150,7 @@ impl Video {
             segment_s,
             bitrates_kbps,
             sizes,
+            beyond: Vec::new(),
         })
     }
 
@@ -165,16 +170,27 @@ impl Video {
         }
         let common = per_rung.iter().map(Vec::len).min().unwrap_or(0);
         let n = segments.map_or(common, |s| s.min(common));
-        let sizes = (0..n)
-            .map(|k| per_rung.iter().map(|r| r[k]).collect())
-            .collect();
-        Self::new(segment_s, bitrates_kbps, sizes)
+        let row = |k: usize| per_rung.iter().map(|r| r[k]).collect();
+        let mut video = Self::new(segment_s, bitrates_kbps, (0..n).map(row).collect())?;
+        video.beyond = (n..common).map(row).collect();
+        Ok(video)
     }
 
     /// The ladder.
     pub fn ladder(&self) -> Ladder {
         // Invariant: validated non-empty, positive bitrates.
         Ladder::from_kbps(&self.bitrates_kbps).expect("validated ladder")
+    }
+
+    /// Every listed size, segment-major (`[segment * rungs + rung]`), the played segments
+    /// then those beyond: the upcoming sizes a controller sees.
+    pub fn flat_sizes(&self) -> Vec<u64> {
+        self.sizes
+            .iter()
+            .chain(&self.beyond)
+            .flatten()
+            .copied()
+            .collect()
     }
 
     /// Number of segments.
@@ -356,7 +372,7 @@ fn pensieve(
     cfg: &SimConfig,
 ) -> SimResult {
     let ladder = video.ladder();
-    let flat: Vec<u64> = video.sizes.iter().flatten().copied().collect();
+    let flat = video.flat_sizes();
     let mut link = Link::new(&trace.time_s, &trace.mbps);
     let mut buffer_ms = 0.0f64;
     let mut clock_s = 0.0;
@@ -419,7 +435,7 @@ fn realistic(
     cfg: &SimConfig,
 ) -> SimResult {
     let ladder = video.ladder();
-    let flat: Vec<u64> = video.sizes.iter().flatten().copied().collect();
+    let flat = video.flat_sizes();
     let mut link = Link::new(&trace.time_s, &trace.mbps);
     let mut buffer = 0.0f64;
     let mut clock = 0.0f64;
