@@ -50,6 +50,18 @@ fn main() {
         model: Model::Pensieve,
         ..SimConfig::default()
     };
+    let real_video = sim::builtin_video(1);
+    let real_traces = sim::builtin_traces(1, 4);
+    // Stall events of the realistic model on the built-in traces (the tuning keeps them 0).
+    let stalls = |h: HybridConfig| -> u32 {
+        real_traces
+            .iter()
+            .map(|t| {
+                sim::simulate(&mut Hybrid::new(h), t, &real_video, &SimConfig::default())
+                    .rebuffer_events
+            })
+            .sum()
+    };
     let run = |h: HybridConfig| -> [f64; 2] {
         let mut out = [0.0; 2];
         for (i, set) in sets.iter().enumerate() {
@@ -86,8 +98,13 @@ fn main() {
             switch_penalty: rnd(2.0, 4.5),
             hold_margin: rnd(0.05, 0.35),
             prior_error: rnd(0.1, 0.4),
+            fill_below: std::time::Duration::from_secs_f64(rnd(4.0, 14.0)),
+            fill_fraction: rnd(0.5, 0.9),
             ..base
         };
+        if stalls(h) > 0 {
+            continue;
+        }
         let [f, s] = run(h);
         let score = f / 0.609 + s / 1.149;
         if score > best.0 {

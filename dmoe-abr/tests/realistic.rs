@@ -58,6 +58,13 @@ fn hybrid_against_throughput_only_on_builtin_traces() {
     assert!(h.qoe > tp.qoe && h.qoe > mpc.qoe);
     assert!(h.kbps > 0.9 * tp.kbps);
     assert!(h.events < mpc.events);
+    // The goal: at least 90 % fewer stall events than throughput-only.
+    assert!(
+        (h.events as f64) <= 0.1 * tp.events as f64,
+        "{} stall events vs throughput-only's {}",
+        h.events,
+        tp.events
+    );
 }
 
 #[test]

@@ -237,7 +237,7 @@ impl SelectorConfig {
             failure_penalty: Duration::from_secs(8),
             failure_decay: Duration::from_secs(15),
             stale_after: Duration::from_secs(120),
-            shared_bottleneck_hold: Duration::from_secs(120),
+            shared_bottleneck_hold: Duration::from_secs(300),
             min_ttfb_timeout: Duration::from_secs(1),
             max_ttfb_timeout: Duration::from_secs(10),
             breaker: BreakerConfig::default(),
