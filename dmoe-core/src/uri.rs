@@ -33,13 +33,75 @@ fn is_web(scheme: &str) -> bool {
     scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
 }
 
+/// Schemes whose host the URL standard runs through IDNA.
+fn is_special(scheme: &str) -> bool {
+    ["http", "https", "ws", "wss", "ftp", "file"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s))
+}
+
+/// Whether the host a URL-standard parser would read from `s` (an absolute URL or a
+/// scheme-relative reference) is plain ASCII without percent escapes.
+///
+/// DMOE resolves URLs without Unicode IDNA: `idna_adapter` is pinned to its ASCII-only
+/// release, which keeps ICU's normalisation tables out of the WebAssembly build. Hosts
+/// must therefore arrive in their ASCII (punycode) form, as CDN hosts in manifests do; any
+/// other host is refused with a typed error before the parser sees it. The check is
+/// conservative: it reads the host the way the standard does (tabs and newlines ignored,
+/// backslashes as slashes, any number of slashes after a special scheme, userinfo
+/// skipped), so it may refuse an odd relative reference, never admit an odd host.
+pub(crate) fn host_is_ascii(s: &str) -> bool {
+    let cleaned;
+    let s = if s.contains(['\t', '\n', '\r']) {
+        cleaned = s.replace(['\t', '\n', '\r'], "");
+        cleaned.as_str()
+    } else {
+        s
+    };
+    let s = s.trim_matches(|c: char| c <= ' ');
+    let slash = |c: char| c == '/' || c == '\\';
+    let rest = match scheme_of(s) {
+        Some(scheme) if is_special(scheme) => s[scheme.len() + 1..].trim_start_matches(slash),
+        // Other schemes have opaque hosts: no IDNA.
+        Some(_) => return true,
+        None => {
+            let mut c = s.chars();
+            match (c.next(), c.next()) {
+                (Some(a), Some(b)) if slash(a) && slash(b) => s.trim_start_matches(slash),
+                _ => return true,
+            }
+        }
+    };
+    let end = rest
+        .find(|c: char| slash(c) || c == '?' || c == '#')
+        .unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    host.is_ascii() && !host.contains('%')
+}
+
+/// [`Url::parse`] behind [`host_is_ascii`].
+pub(crate) fn parse(s: &str) -> Option<Url> {
+    host_is_ascii(s).then(|| Url::parse(s).ok()).flatten()
+}
+
+/// [`Url::join`] behind [`host_is_ascii`].
+pub(crate) fn join(base: &Url, s: &str) -> Option<Url> {
+    host_is_ascii(s).then(|| base.join(s).ok()).flatten()
+}
+
+/// [`Url::set_host`] for an ASCII host without percent escapes; false when refused.
+pub(crate) fn set_host(u: &mut Url, host: &str) -> bool {
+    host.is_ascii() && !host.contains('%') && u.set_host(Some(host)).is_ok()
+}
+
 impl Resolver {
     /// A resolver with an optional base; the base itself must be http(s).
     pub(crate) fn new(base: Option<&str>) -> Result<Self, ManifestError> {
         let base = match base {
             None => None,
             Some(b) => {
-                let u = Url::parse(b).map_err(|_| ManifestError::InvalidBaseUrl)?;
+                let u = parse(b).ok_or(ManifestError::InvalidBaseUrl)?;
                 if !is_web(u.scheme()) {
                     return Err(ManifestError::InvalidBaseUrl);
                 }
@@ -53,7 +115,7 @@ impl Resolver {
     pub(crate) fn nested(&self, reference: &str) -> Result<Self, Rule> {
         let reference = reference.trim();
         if let Some(base) = &self.base {
-            let u = base.join(reference).map_err(|_| bad_uri())?;
+            let u = join(base, reference).ok_or_else(bad_uri)?;
             if !is_web(u.scheme()) {
                 return Err(Rule::DisallowedUri {
                     scheme: u.scheme().to_owned(),
@@ -63,7 +125,7 @@ impl Resolver {
         }
         match scheme_of(reference) {
             Some(s) if is_web(s) => {
-                let u = Url::parse(reference).map_err(|_| bad_uri())?;
+                let u = parse(reference).ok_or_else(bad_uri)?;
                 Ok(Self { base: Some(u) })
             }
             Some(s) => Err(Rule::DisallowedUri {
@@ -73,9 +135,9 @@ impl Resolver {
             // against a placeholder and stripping it again.
             None => Ok(Self {
                 base: Some(
-                    Url::parse(RELATIVE_ROOT)
-                        .and_then(|r| r.join(reference))
-                        .map_err(|_| bad_uri())?,
+                    parse(RELATIVE_ROOT)
+                        .and_then(|r| join(&r, reference))
+                        .ok_or_else(bad_uri)?,
                 ),
             }),
         }
@@ -96,7 +158,7 @@ impl Resolver {
         match &self.base {
             None => Ok(reference.to_owned()),
             Some(base) => {
-                let u = base.join(reference).map_err(|_| bad_uri())?;
+                let u = join(base, reference).ok_or_else(bad_uri)?;
                 Ok(strip_placeholder(u))
             }
         }
@@ -173,6 +235,39 @@ mod tests {
             "https://other.example/y.ts"
         );
         assert_eq!(r.resolve("http://h/z.ts").unwrap(), "http://h/z.ts");
+    }
+
+    #[test]
+    fn hosts_must_be_ascii_without_escapes() {
+        for ok in [
+            "https://cdn.example.com/a%20b/seg.ts",
+            "https://user:p%40ss@cdn.example.com/x",
+            "//xn--bcher-kva.example/y.ts",
+            "seg%C3%A9.ts",
+            "/p%C3%A9/x.ts",
+            "skd://caf%C3%A9",
+        ] {
+            assert!(host_is_ascii(ok), "{ok}");
+        }
+        for bad in [
+            "https://b\u{fc}cher.example/",
+            "https://caf%C3%A9.example/",
+            "http:$$B%A2222/x",
+            "HTTP:\\\\b\u{fc}cher.example/",
+            "ht\ttp://b\u{fc}cher.example/",
+            "//b\u{fc}cher.example/y.ts",
+            "https://u@b\u{fc}cher.example/",
+        ] {
+            assert!(!host_is_ascii(bad), "{bad}");
+        }
+        let r = Resolver::new(Some("https://cdn.example.com/a/master.m3u8")).unwrap();
+        assert!(r.resolve("https://caf%C3%A9.example/x.ts").is_err());
+        assert!(Resolver::new(Some("https://b\u{fc}cher.example/m.m3u8")).is_err());
+        // Punycode is how an internationalised host gets in.
+        assert_eq!(
+            r.resolve("https://xn--bcher-kva.example/x.ts").unwrap(),
+            "https://xn--bcher-kva.example/x.ts"
+        );
     }
 
     #[test]

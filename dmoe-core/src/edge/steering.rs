@@ -127,15 +127,17 @@ impl UriReplacement {
         {
             return Ok(u);
         }
-        let mut u = Url::parse(uri).map_err(|_| SteeringError::BadUri {
+        let mut u = crate::uri::parse(uri).ok_or_else(|| SteeringError::BadUri {
             key: "URI",
             value: uri.to_owned(),
         })?;
         if let Some(h) = &self.host {
-            u.set_host(Some(h)).map_err(|_| SteeringError::BadUri {
-                key: "HOST",
-                value: h.clone(),
-            })?;
+            if !crate::uri::set_host(&mut u, h) {
+                return Err(SteeringError::BadUri {
+                    key: "HOST",
+                    value: h.clone(),
+                });
+            }
         }
         if !self.params.is_empty() {
             let kept: Vec<(String, String)> = u
@@ -352,10 +354,8 @@ impl SteeringManifest {
             })?;
             // A host must survive being put into a URL unchanged in meaning.
             let ok = !h.is_empty()
-                && Url::parse("https://x.invalid/")
-                    .ok()
-                    .and_then(|mut u| u.set_host(Some(h)).ok().map(|_| u))
-                    .is_some();
+                && crate::uri::parse("https://x.invalid/")
+                    .is_some_and(|mut u| crate::uri::set_host(&mut u, h));
             if !ok || h.contains(['/', '?', '#', '@']) {
                 return Err(SteeringError::BadUri {
                     key: "HOST",
@@ -374,7 +374,7 @@ impl SteeringManifest {
             rep.per_rendition_uris = string_map(p, "PER-RENDITION-URIS")?;
         }
         for (_, u) in rep.per_variant_uris.iter().chain(&rep.per_rendition_uris) {
-            if Url::parse(u).map(|u| u.scheme().starts_with("http")) != Ok(true) {
+            if crate::uri::parse(u).map(|u| u.scheme().starts_with("http")) != Some(true) {
                 return Err(SteeringError::BadUri {
                     key: "PER-VARIANT-URIS",
                     value: u.clone(),
@@ -463,8 +463,7 @@ impl SteeringClient {
             }
             return Ok(c);
         }
-        let u = Url::parse(server_uri)
-            .ok()
+        let u = crate::uri::parse(server_uri)
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .ok_or_else(|| SteeringError::BadServerUri(server_uri.to_owned()))?;
         c.next_url = Some(u);
@@ -576,8 +575,8 @@ impl SteeringClient {
     fn apply(&mut self, now: Timestamp, m: SteeringManifest) {
         if let Some(r) = &m.reload_uri {
             let joined = match &self.next_url {
-                Some(base) => base.join(r).ok(),
-                None => Url::parse(r).ok(),
+                Some(base) => crate::uri::join(base, r),
+                None => crate::uri::parse(r),
             };
             if let Some(u) = joined.filter(|u| matches!(u.scheme(), "http" | "https")) {
                 self.next_url = Some(u);

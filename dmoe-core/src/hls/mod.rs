@@ -408,7 +408,7 @@ impl<'o> Parser<'o> {
             },
             (None, None, None, Some(q)) => match self.base_url {
                 Some(b) => {
-                    let v = url::Url::parse(b).ok().and_then(|u| {
+                    let v = crate::uri::parse(b).and_then(|u| {
                         u.query_pairs()
                             .find(|(k, _)| k == q)
                             .map(|(_, v)| v.into_owned())
