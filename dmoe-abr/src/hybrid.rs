@@ -19,8 +19,9 @@
 //! On top: a start-up rule (fill fast at a safe rung: below `fill_below` of buffer a step
 //! up may use only part of the expected throughput), a hold rule against oscillation,
 //! abandonment of a segment that would starve the buffer (judged on the transfer's current
-//! rate, not its average since the request began), caps, and a low-latency mode that
-//! suggests a playback rate to hold a latency target.
+//! rate, not its average since the request began; a transfer that slowed down counts at
+//! its end rate, and a refetch is planned on the rate that was abandoned), caps, and a
+//! low-latency mode that suggests a playback rate to hold a latency target.
 
 use std::time::Duration;
 
@@ -117,6 +118,8 @@ pub struct Hybrid {
     in_flight_bps: Option<f64>,
     /// (bytes, seconds) of the progress sample the current rate is measured from.
     last_progress: Option<(f64, f64)>,
+    /// The current rate of the transfer in flight, when progress has measured one.
+    tail_bps: Option<f64>,
     state: PlaybackState,
 }
 
@@ -143,6 +146,7 @@ impl Hybrid {
             ttfb: crate::estimator::Ewma::new(3.0),
             in_flight_bps: None,
             last_progress: None,
+            tail_bps: None,
             state: PlaybackState::Starting,
         }
     }
@@ -253,7 +257,13 @@ impl AbrController for Hybrid {
     fn on_segment_complete(&mut self, _now: Timestamp, sample: &TransferSample) {
         self.in_flight_bps = None;
         self.last_progress = None;
-        if let Ok(s) = self.filter.accept(sample) {
+        let tail = self.tail_bps.take();
+        if let Ok(mut s) = self.filter.accept(sample) {
+            // A transfer that slowed down before it ended says more about the next one
+            // through its end than through its average.
+            if let Some(t) = tail.filter(|t| *t < s.bps) {
+                s.bps = t;
+            }
             self.harmonic.add(&s);
             self.ewma.add(&s);
             let t = sample.ttfb.as_secs_f64();
@@ -279,8 +289,14 @@ impl AbrController for Hybrid {
         };
         // Fewer bytes than before: a new transfer (the previous one was abandoned).
         let restarted = self.last_progress.is_none_or(|(b, _)| s.bytes < b);
+        if restarted {
+            self.tail_bps = None;
+        }
         if recent.is_some() || restarted {
             self.last_progress = Some((s.bytes, s.seconds));
+        }
+        if recent.is_some() {
+            self.tail_bps = recent;
         }
         self.in_flight_bps = Some(recent.map_or(s.bps, |r| r.min(s.bps)));
     }
@@ -297,7 +313,7 @@ impl AbrController for Hybrid {
             let excess = l.latency.as_secs_f64() - l.target.as_secs_f64();
             (1.0 + 0.1 * excess).clamp(l.min_rate, l.max_rate)
         });
-        let Some((bw, low)) = self.predictions() else {
+        let Some((mut bw, mut low)) = self.predictions() else {
             let budget = self.cfg.default_estimate_bps * self.cfg.startup_safety;
             return Decision {
                 rung: ctx.ladder.highest_below(budget).clamp(bottom, top),
@@ -307,6 +323,12 @@ impl AbrController for Hybrid {
                 playback_rate,
             };
         };
+        // A transfer measured but not completed (abandoned, or still running) caps the
+        // prediction: the refetch must not be planned on the rate that was just abandoned.
+        if let Some(r) = self.in_flight_bps {
+            bw = bw.min(r);
+            low = low.min(r);
+        }
         let horizon = match ctx.segments_remaining {
             Some(r) => (r as usize).min(self.cfg.horizon),
             None => self.cfg.horizon,
@@ -414,6 +436,7 @@ impl AbrController for Hybrid {
         }
         self.in_flight_bps = None;
         self.last_progress = None;
+        self.tail_bps = None;
     }
 
     fn reset(&mut self) {
@@ -422,6 +445,7 @@ impl AbrController for Hybrid {
         self.ttfb = crate::estimator::Ewma::new(3.0);
         self.in_flight_bps = None;
         self.last_progress = None;
+        self.tail_bps = None;
     }
 }
 
@@ -572,6 +596,45 @@ mod tests {
             elapsed: Duration::from_secs(1),
         };
         assert_eq!(h.should_abandon(&ctx(&l, 5.0, Some(5)), &g), None);
+    }
+
+    #[test]
+    fn a_transfer_that_slowed_down_counts_at_its_end_rate() {
+        let l = ladder();
+        let mut fast_then_slow = Hybrid::default();
+        let mut steady = Hybrid::default();
+        feed(&mut fast_then_slow, 5.0, 5);
+        feed(&mut steady, 5.0, 5);
+        // 1.2 MB in 2 s, then 0.1 MB in the last 2 s: 2.6 Mbps on average, 0.4 at the end.
+        progress(&mut fast_then_slow, 1_200_000, 2_000);
+        progress(&mut fast_then_slow, 1_300_000, 4_000);
+        let done = TransferSample {
+            bytes: ByteCount(1_300_000),
+            ttfb: Duration::ZERO,
+            total: Duration::from_secs(4),
+            server_hold: Duration::ZERO,
+        };
+        fast_then_slow.on_segment_complete(Timestamp::from_micros(4_000_000), &done);
+        steady.on_segment_complete(Timestamp::from_micros(4_000_000), &done);
+        let (a, b) = (
+            fast_then_slow.predictions().unwrap().0,
+            steady.predictions().unwrap().0,
+        );
+        assert!(a < 0.8 * b, "{a} vs {b}");
+        let d = fast_then_slow.choose(&ctx(&l, 8.0, Some(5)));
+        assert!(d.rung <= 1, "{d:?}");
+    }
+
+    #[test]
+    fn the_refetch_after_an_abandonment_is_planned_on_the_abandoned_rate() {
+        let l = ladder();
+        let mut h = Hybrid::default();
+        feed(&mut h, 5.0, 5);
+        let before = h.choose(&ctx(&l, 8.0, Some(5)));
+        progress(&mut h, 50_000, 1_000);
+        let after = h.choose(&ctx(&l, 8.0, Some(5)));
+        assert!(after.rung < before.rung, "{after:?} vs {before:?}");
+        assert!(after.estimate_bps.unwrap() <= 400_001.0, "{after:?}");
     }
 
     #[test]
