@@ -62,10 +62,11 @@ fn event() -> impl Strategy<Value = Event> {
                 cmsd_dynamic: du.then(|| "\"a\";du;mb=900".to_owned()),
             }
         }),
-        (id, 0u16..600).prop_map(|(id, status)| Event::RequestFailed {
+        (id.clone(), 0u16..600).prop_map(|(id, status)| Event::RequestFailed {
             id,
             failure: Failure::Http { status }
         }),
+        id.prop_map(|id| Event::RequestCancelled { id }),
         (0u64..60_000).prop_map(|ms| Event::Buffer {
             media: MediaType::Video,
             level: Duration::from_millis(ms)

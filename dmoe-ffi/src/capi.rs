@@ -501,6 +501,26 @@ pub unsafe extern "C" fn dmoe_agent_request_completed(
     })
 }
 
+/// The host dropped a request itself (a seek, a switch the player forced, a stop). Not a
+/// failure of the edge: nothing is retried or counted, and late reports of `id` are
+/// ignored.
+///
+/// # Safety
+/// `agent` is a handle from `dmoe_agent_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dmoe_agent_request_cancelled(
+    agent: *mut dmoe_agent,
+    now_us: u64,
+    id: u64,
+) -> dmoe_status {
+    with_agent(agent, |a| {
+        feed(
+            a,
+            Input::new(ts(now_us), Event::RequestCancelled { id: RequestId(id) }),
+        )
+    })
+}
+
 /// A request failed: an HTTP status (with `DMOE_FAILURE_HTTP`), a timeout or a connection
 /// error. `failure` is a `dmoe_failure` value (taken as an integer: any other value is
 /// `DMOE_STATUS_INVALID_INPUT`).

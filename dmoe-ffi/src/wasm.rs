@@ -306,6 +306,14 @@ impl DmoeAgent {
         self.feed_at(now_ms, Event::RequestFailed { id, failure })
     }
 
+    /// The player dropped the request itself (a seek, a switch it forced, a stop): not a
+    /// failure, nothing is retried; late reports of `id` are ignored.
+    #[wasm_bindgen(js_name = requestCancelled)]
+    pub fn request_cancelled(&mut self, now_ms: f64, id: f64) -> Result<(), JsValue> {
+        let id = request_id(id)?;
+        self.feed_at(now_ms, Event::RequestCancelled { id })
+    }
+
     /// Media buffered ahead of the play head, in seconds (as `video.buffered` gives it);
     /// `media` is `"video"` (the default) or `"audio"`.
     #[wasm_bindgen(js_name = buffer)]

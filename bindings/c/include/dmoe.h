@@ -199,6 +199,16 @@ enum dmoe_status dmoe_agent_request_completed(struct dmoe_agent *agent,
                                               const uint8_t *cmsd_dynamic,
                                               size_t cmsd_dynamic_len);
 
+// The host dropped a request itself (a seek, a switch the player forced, a stop). Not a
+// failure of the edge: nothing is retried or counted, and late reports of `id` are
+// ignored.
+//
+// # Safety
+// `agent` is a handle from `dmoe_agent_new`.
+enum dmoe_status dmoe_agent_request_cancelled(struct dmoe_agent *agent,
+                                              uint64_t now_us,
+                                              uint64_t id);
+
 // A request failed: an HTTP status (with `DMOE_FAILURE_HTTP`), a timeout or a connection
 // error. `failure` is a `dmoe_failure` value (taken as an integer: any other value is
 // `DMOE_STATUS_INVALID_INPUT`).

@@ -226,6 +226,9 @@ static void test_session(void) {
   drain(a);
   CHECK(dmoe_agent_request_failed(a, now + 70000, 4242, 99, 0) == DMOE_STATUS_INVALID_INPUT);
   drain(a);
+  /* A request the host drops itself is not a failure; an unknown id is misuse. */
+  CHECK(dmoe_agent_request_cancelled(a, now + 70000, 4242) == DMOE_STATUS_MISUSE);
+  drain(a);
 
   /* Any input as JSON, including a bad one. */
   CHECK(dmoe_agent_handle_input_json(a, S("{\"at\": 9000000, \"type\": \"frames\", \"dropped\": 3, \"total\": 900}")) ==

@@ -381,8 +381,9 @@ export class DmoeAbrController {
     if (!f) return;
     const stats = f.frag.stats;
     if (stats.aborted) {
-      // hls.js dropped the request itself (a seek, a level switch it forced).
-      this.finish(f, (a) => a.requestFailed(now(), f.fetch.id, 'connection'));
+      // hls.js dropped the request itself (a seek, a level switch it forced): not a
+      // failure of the server, so the agent counts nothing and retries nothing.
+      this.finish(f, (a) => a.requestCancelled(now(), f.fetch.id));
       return;
     }
     if (stats.loading.end > 0) {

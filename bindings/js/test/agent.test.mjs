@@ -28,6 +28,7 @@ function feed(a, i) {
     case 'request_completed':
       return a.requestCompleted(ms, i.id, i.bytes, i.ttfb * 1000, i.cmsd_static, i.cmsd_dynamic);
     case 'request_failed': return a.requestFailed(ms, i.id, ...failure(i.failure));
+    case 'request_cancelled': return a.requestCancelled(ms, i.id);
     case 'buffer': return a.buffer(ms, i.level, i.media);
     case 'playback': return a.playback(ms, i.state, i.rate);
     case 'position': return a.position(ms, i.position, i.latency ?? undefined);

@@ -138,6 +138,13 @@ pub enum Event {
         /// How.
         failure: Failure,
     },
+    /// The host dropped the request itself (a seek, a switch the player forced, a stop):
+    /// not a failure of the edge, so no breaker, retry or failure count is touched; the
+    /// agent decides the next fetch afresh and ignores late reports of this id.
+    RequestCancelled {
+        /// Which.
+        id: RequestId,
+    },
     /// Media buffered ahead of the play head, per media type.
     Buffer {
         /// Media type.

@@ -551,6 +551,14 @@ impl Agent {
                 cmsd_dynamic,
             } => self.on_completed(now, id, bytes, ttfb, cmsd_static, cmsd_dynamic),
             Event::RequestFailed { id, failure } => self.on_failed(now, id, failure),
+            Event::RequestCancelled { id } => {
+                if let Some(r) = self.take_request(id)? {
+                    // Put back, then forgotten like an abandoned one: late reports are ignored.
+                    self.request = Some(r);
+                    self.forget_request();
+                }
+                Ok(())
+            }
             Event::Buffer { media, level } => {
                 match media {
                     MediaType::Audio => self.audio_buffer = Some(level),

@@ -248,6 +248,69 @@ fn a_failed_request_moves_to_the_other_pathway() {
 }
 
 #[test]
+fn a_cancelled_request_is_not_a_failure() {
+    let mut a = start();
+    let mut now = 0;
+    let mut first = None;
+    let mut playlists = Vec::new();
+    for _ in 0..16 {
+        for o in drain(&mut a) {
+            match o {
+                Output::LoadPlaylist { rendition, .. } => playlists.push(rendition),
+                Output::Fetch(f) if first.is_none() => first = Some(f),
+                _ => {}
+            }
+        }
+        if first.is_some() {
+            break;
+        }
+        now += 10;
+        let event = match playlists.pop() {
+            Some(rendition) => Event::PlaylistLoaded {
+                rendition,
+                body: media(10),
+            },
+            None => Event::Tick,
+        };
+        a.handle_input(Input::new(t(now), event)).unwrap();
+    }
+    let f = first.expect("a first fetch");
+    a.handle_input(Input::new(t(now + 5), Event::RequestStarted { id: f.id }))
+        .unwrap();
+    drain(&mut a);
+    a.handle_input(Input::new(
+        t(now + 20),
+        Event::RequestCancelled { id: f.id },
+    ))
+    .unwrap();
+    let mut outs = drain(&mut a);
+    // Late reports of the cancelled request are ignored, not misuse.
+    a.handle_input(Input::new(
+        t(now + 30),
+        Event::RequestFailed {
+            id: f.id,
+            failure: Failure::Connection,
+        },
+    ))
+    .unwrap();
+    outs.extend(drain(&mut a));
+    a.handle_input(Input::new(t(now + 40), Event::Tick)).unwrap();
+    outs.extend(drain(&mut a));
+    let again = fetches(&outs)
+        .into_iter()
+        .next()
+        .cloned()
+        .expect("the object is asked for again at once");
+    assert_eq!(
+        (again.kind, again.segment, again.edge.as_str()),
+        (f.kind, f.segment, f.edge.as_str())
+    );
+    assert_ne!(again.id, f.id);
+    assert!(!again.why.as_deref().unwrap_or("").contains("failed"));
+    assert!(a.qoe().edges.iter().all(|e| e.failures == 0));
+}
+
+#[test]
 fn misuse_is_a_typed_error() {
     let mut a = start();
     // Outputs are waiting.
