@@ -39,11 +39,13 @@ pub use ring::Ring;
 /// for one segment (Pensieve, after Yin et al.).
 pub const REBUFFER_PENALTY: f64 = 4.3;
 
-/// A controller by its command-line name: `hybrid`, `robust-mpc`, `robust-mpc-ref` (the
-/// reference code's sizing quirk), `bola`, `bba`, `throughput`.
-pub fn controller(name: &str) -> Option<Box<dyn dmoe_core::AbrController>> {
+/// A controller by its command-line name: `hybrid`, `hybrid-stable` (the stability preset),
+/// `robust-mpc`, `robust-mpc-ref` (the reference code's sizing quirk), `bola`, `bba`,
+/// `throughput`.
+pub fn controller(name: &str) -> Option<Box<dyn dmoe_core::AbrController + Send>> {
     Some(match name {
         "hybrid" => Box::new(Hybrid::default()),
+        "hybrid-stable" => Box::new(Hybrid::stable()),
         "robust-mpc" | "mpc" => Box::new(baseline::RobustMpc::default()),
         "robust-mpc-ref" => Box::new(baseline::RobustMpc::reference()),
         "bola" => Box::new(baseline::Bola::default()),
@@ -53,18 +55,11 @@ pub fn controller(name: &str) -> Option<Box<dyn dmoe_core::AbrController>> {
     })
 }
 
-/// A device agent for `cfg`, with the ABR its `abr` field names.
+/// A device agent for `cfg`, with the ABR its `abr` field names (see [`controller`]).
 pub fn agent(
     cfg: dmoe_core::agent::Config,
 ) -> Result<dmoe_core::agent::Agent, dmoe_core::agent::ConfigError> {
-    let abr: Box<dyn dmoe_core::AbrController + Send> = match cfg.abr.as_str() {
-        "hybrid" => Box::new(Hybrid::default()),
-        "robust-mpc" | "mpc" => Box::new(baseline::RobustMpc::default()),
-        "robust-mpc-ref" => Box::new(baseline::RobustMpc::reference()),
-        "bola" => Box::new(baseline::Bola::default()),
-        "bba" | "bb" => Box::new(baseline::Bba::default()),
-        "throughput" | "rate" => Box::new(baseline::ThroughputRule::default()),
-        other => return Err(dmoe_core::agent::ConfigError::UnknownAbr(other.to_owned())),
-    };
+    let abr = controller(&cfg.abr)
+        .ok_or_else(|| dmoe_core::agent::ConfigError::UnknownAbr(cfg.abr.clone()))?;
     dmoe_core::agent::Agent::new(cfg, abr)
 }

@@ -68,6 +68,20 @@ fn hybrid_against_throughput_only_on_builtin_traces() {
 }
 
 #[test]
+fn the_stability_preset_switches_less_than_throughput_only_without_stalls() {
+    let h = run(&mut dmoe_abr::Hybrid::stable());
+    let tp = run(&mut dmoe_abr::baseline::ThroughputRule::default());
+    println!(
+        "hybrid-stable: {:.0} kbps, {} stalls, {} switches; throughput-only: {:.0} kbps, {} stalls, {} switches",
+        h.kbps, h.events, h.switches, tp.kbps, tp.events, tp.switches
+    );
+    assert!(h.switches < tp.switches);
+    assert_eq!(h.events, 0);
+    assert!(h.ratio < 0.005);
+    assert!(h.kbps > 0.9 * tp.kbps);
+}
+
+#[test]
 fn simulation_is_deterministic() {
     let video = sim::builtin_video(7);
     let trace = &sim::builtin_traces(7, 1)[2];

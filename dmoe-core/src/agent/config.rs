@@ -98,7 +98,7 @@ fn one() -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// The ABR by name (`hybrid`, `robust-mpc`, `bola`, `bba`, `throughput`); the caller
+    /// The ABR by name (`hybrid`, `hybrid-stable`, `robust-mpc`, `bola`, `bba`, `throughput`); the caller
     /// that builds the controller reads it (`dmoe_abr::agent`).
     pub abr: String,
     /// Largest buffer to keep.

@@ -294,7 +294,8 @@ fn a_cancelled_request_is_not_a_failure() {
     ))
     .unwrap();
     outs.extend(drain(&mut a));
-    a.handle_input(Input::new(t(now + 40), Event::Tick)).unwrap();
+    a.handle_input(Input::new(t(now + 40), Event::Tick))
+        .unwrap();
     outs.extend(drain(&mut a));
     let again = fetches(&outs)
         .into_iter()

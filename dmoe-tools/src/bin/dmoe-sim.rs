@@ -315,13 +315,13 @@ fn main() -> ExitCode {
             a.model
         );
         println!(
-            "{:<12} {:>9} {:>10} {:>9} {:>8} {:>9}",
+            "{:<15} {:>9} {:>10} {:>9} {:>8} {:>9}",
             "abr", "QoE_lin", "kbps", "rebuf %", "stalls", "switches"
         );
         for (n, g) in &summary {
             let k = g.n.max(1) as f64;
             println!(
-                "{:<12} {:>9.4} {:>10.0} {:>9.3} {:>8} {:>9}",
+                "{:<15} {:>9.4} {:>10.0} {:>9.3} {:>8} {:>9}",
                 n,
                 g.qoe / k,
                 g.br / k,
