@@ -31,7 +31,7 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19
 # wasm-opt can shrink the module safely.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-reference-types -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 cargo +debian-web build -q --locked --profile wasm --target wasm32-unknown-unknown \
-  -Zbuild-std=std,panic_abort -p dmoe-ffi --target-dir target/wasm
+  -Zbuild-std=std,panic_abort -p dmoe-ffi --no-default-features --target-dir target/wasm
 wasm=target/wasm/wasm32-unknown-unknown/wasm/dmoe.wasm
 rm -rf "$here/pkg"
 wasm-bindgen --target web --out-dir "$here/pkg" --out-name dmoe "$wasm"

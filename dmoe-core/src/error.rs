@@ -332,6 +332,13 @@ pub enum ManifestError {
     /// The input is not an HLS playlist nor a DASH MPD.
     #[error("input is neither an HLS playlist nor a DASH MPD")]
     UnknownFormat,
+    /// The input is in a format this build leaves out (dmoe-core without its `dash`
+    /// feature, as the size-tuned WebAssembly package is).
+    #[error("{format} support is not compiled into this build")]
+    FormatNotBuilt {
+        /// The format ("DASH").
+        format: &'static str,
+    },
     /// A configured limit was exceeded.
     #[error("line {line}: limit on {limit} ({max}) exceeded")]
     LimitExceeded {

@@ -76,6 +76,7 @@ pub fn hls(data: &[u8]) {
 }
 
 /// Fuzz the DASH parser, with and without a wall clock.
+#[cfg(feature = "dash")]
 pub fn dash(data: &[u8]) {
     for s in LEVELS {
         let opts = options(s, "https://fuzz.example/m.mpd");

@@ -60,6 +60,7 @@ pub mod abr;
 #[cfg(feature = "serde")]
 pub mod agent;
 pub mod cmaf;
+#[cfg(feature = "dash")]
 pub mod dash;
 pub mod edge;
 mod error;
@@ -88,7 +89,10 @@ pub use units::{Bitrate, ByteCount, ByteRange, Timestamp, WallClock};
 pub fn parse(input: &[u8], opts: &ParseOptions) -> Result<Presentation, ManifestError> {
     hls::check_input(input, opts)?;
     match sniff(input) {
+        #[cfg(feature = "dash")]
         Some(ManifestFormat::Dash) => dash::parse(input, opts),
+        #[cfg(not(feature = "dash"))]
+        Some(ManifestFormat::Dash) => Err(ManifestError::FormatNotBuilt { format: "DASH" }),
         Some(_) => hls::parse(input, opts),
         None if input.iter().all(u8::is_ascii_whitespace) => Err(ManifestError::Empty),
         None if opts.strictness == Strictness::Permissive => hls::parse(input, opts),
@@ -119,4 +123,19 @@ fn sniff(input: &[u8]) -> Option<ManifestFormat> {
         }
     }
     None
+}
+
+#[cfg(all(test, not(feature = "dash")))]
+mod without_dash {
+    #[test]
+    fn an_mpd_is_a_typed_error_when_dash_is_left_out() {
+        let mpd =
+            br#"<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static"/>"#;
+        assert_eq!(
+            crate::parse(mpd, &crate::ParseOptions::new()),
+            Err(crate::ManifestError::FormatNotBuilt { format: "DASH" })
+        );
+        let hls = b"#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\na.ts\n#EXT-X-ENDLIST\n";
+        assert!(crate::parse(hls, &crate::ParseOptions::new()).is_ok());
+    }
 }

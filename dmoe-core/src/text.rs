@@ -64,6 +64,7 @@ pub(crate) fn parse_secs(s: &str) -> Result<Duration, ValueProblem> {
 }
 
 /// An `xs:double` as DASH writes it: decimal, exponent, or `INF`.
+#[cfg(feature = "dash")]
 pub(crate) fn parse_xs_double(s: &str) -> Result<f64, ValueProblem> {
     match s.trim() {
         "INF" => Ok(f64::INFINITY),
@@ -170,6 +171,7 @@ pub(crate) fn parse_datetime(s: &str) -> Result<WallClock, ValueProblem> {
 
 /// An `xs:duration` as DASH uses it: `[-]PnYnMnDTnHnMnS` (years as 365 days, months as 30).
 /// Negative durations are refused.
+#[cfg(feature = "dash")]
 pub(crate) fn parse_xs_duration(s: &str) -> Result<Duration, ValueProblem> {
     let s = s.trim();
     let bad = ValueProblem::NotADuration;
@@ -254,6 +256,7 @@ pub(crate) fn parse_resolution(s: &str) -> Result<(u32, u32), ValueProblem> {
 }
 
 /// Turn a byte offset into a 1-based line number (used on error paths only).
+#[cfg(feature = "dash")]
 pub(crate) fn line_of(text: &[u8], offset: usize) -> u32 {
     let end = offset.min(text.len());
     let n = text[..end].iter().filter(|&&c| c == b'\n').count() + 1;
@@ -284,6 +287,11 @@ mod tests {
         assert_eq!(parse_f64("-1.5", false), Err(ValueProblem::Negative));
         assert_eq!(parse_f64("-1.5", true), Ok(-1.5));
         assert_eq!(parse_f64("1e9", false), Err(ValueProblem::NotANumber));
+    }
+
+    #[test]
+    #[cfg(feature = "dash")]
+    fn xs_doubles() {
         assert_eq!(parse_xs_double("INF"), Ok(f64::INFINITY));
         assert_eq!(parse_xs_double("1.5e1"), Ok(15.0));
     }
@@ -310,6 +318,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "dash")]
     fn durations() {
         assert_eq!(
             parse_xs_duration("PT1H2M3.5S"),

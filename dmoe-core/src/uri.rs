@@ -112,6 +112,7 @@ impl Resolver {
     }
 
     /// A resolver whose base is `reference` resolved against this one (DASH BaseURL chains).
+    #[cfg(feature = "dash")]
     pub(crate) fn nested(&self, reference: &str) -> Result<Self, Rule> {
         let reference = reference.trim();
         if let Some(base) = &self.base {
@@ -165,6 +166,7 @@ impl Resolver {
     }
 
     /// The base itself, as a string (what resolving an empty reference gives).
+    #[cfg(feature = "dash")]
     pub(crate) fn base_string(&self) -> String {
         match &self.base {
             Some(u) => strip_placeholder(u.clone()),
@@ -295,6 +297,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "dash")]
     fn keeps_relative_without_base() {
         let r = Resolver::new(None).unwrap();
         assert_eq!(r.resolve("a/b.ts").unwrap(), "a/b.ts");

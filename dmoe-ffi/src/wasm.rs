@@ -14,7 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 use dmoe_core::agent::{Agent, AgentError, Config, Event, Failure, Input, Output, RequestId};
-use dmoe_core::{MediaType, PlaybackState, RenditionId, Timestamp};
+use dmoe_core::{ManifestError, MediaType, PlaybackState, RenditionId, Timestamp};
 use wasm_bindgen::prelude::*;
 
 fn js_error(code: &str, message: &str) -> JsValue {
@@ -38,6 +38,7 @@ fn code_of(e: &AgentError) -> &'static str {
         | AgentError::TimeWentBackwards { .. }
         | AgentError::UnknownRequest(_)
         | AgentError::UnknownRendition(_) => "misuse",
+        AgentError::Manifest(ManifestError::FormatNotBuilt { .. }) => "unsupported",
         AgentError::Manifest(_) => "invalid_manifest",
         AgentError::NothingToPlay => "unsupported",
         _ => "invalid_input",

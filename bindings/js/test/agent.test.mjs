@@ -67,6 +67,10 @@ test('bad input throws Errors with a code', () => {
   const a = new DmoeAgent('');
   assert.throws(() => a.manifestLoaded(0, 'https://x.example/m', 'garbage'), (e) => e.code === 'invalid_manifest');
   drain(a);
+  // The package leaves the DASH parser out: an MPD is unsupported, not malformed.
+  const mpd = '<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static"/>';
+  assert.throws(() => a.manifestLoaded(0, 'https://x.example/m.mpd', mpd), (e) => e.code === 'unsupported');
+  drain(a);
   assert.throws(() => a.requestStarted(1, 999), (e) => e.code === 'misuse');
   drain(a);
   assert.throws(() => a.tick(-5), (e) => e.code === 'invalid_input');

@@ -60,6 +60,7 @@ pub use steering::{
 use rng::SplitMix;
 
 /// The seeded generator, for the agent's own random choices (its session id).
+#[cfg(feature = "serde")]
 pub(crate) fn rng_for_agent(seed: u64) -> SplitMix {
     SplitMix::new(seed ^ 0xA6E7_5E55_1011_D00D)
 }
