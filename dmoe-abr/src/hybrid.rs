@@ -591,45 +591,48 @@ mod tests {
         );
     }
 
+    /// A top-rung segment of 2.15 MB in flight.
+    fn top_in_flight(received: u64, elapsed_ms: u64) -> InFlight {
+        InFlight {
+            rung: 5,
+            received: ByteCount(received),
+            expected: ByteCount(2_150_000),
+            elapsed: Duration::from_millis(elapsed_ms),
+        }
+    }
+
     #[test]
     fn abandonment_sees_a_drop_in_the_middle_of_a_transfer() {
         let l = ladder();
-        let mut h = Hybrid::default();
-        feed(&mut h, 5.0, 5);
-        // 1.2 MB of a 2.15 MB top-rung segment in the first 2 s (4.8 Mbps), then only
-        // 50 kB in the next second (0.4 Mbps). The average since the request began is still
-        // 3.3 Mbps, which would finish in time; the current rate would not.
-        progress(&mut h, 600_000, 1_000);
-        progress(&mut h, 1_200_000, 2_000);
-        progress(&mut h, 1_250_000, 3_000);
-        let f = InFlight {
-            rung: 5,
-            received: ByteCount(1_250_000),
-            expected: ByteCount(2_150_000),
-            elapsed: Duration::from_secs(3),
-        };
-        let r = h.should_abandon(&ctx(&l, 5.0, Some(5)), &f);
-        assert!(matches!(r, Some(x) if x < 5), "{r:?}");
-        // Without the rate since the previous sample it would have carried on.
-        let mut avg_only = Hybrid::new(HybridConfig {
-            recent_progress_s: f64::INFINITY,
-            ..HybridConfig::default()
-        });
-        feed(&mut avg_only, 5.0, 5);
-        progress(&mut avg_only, 600_000, 1_000);
-        progress(&mut avg_only, 1_200_000, 2_000);
-        progress(&mut avg_only, 1_250_000, 3_000);
-        assert_eq!(avg_only.should_abandon(&ctx(&l, 5.0, Some(5)), &f), None);
+        let c = ctx(&l, 5.0, Some(5));
+        let f = top_in_flight(1_250_000, 3_000);
+        // 1.2 MB in the first 2 s (4.8 Mbps), then only 50 kB in the next second (0.4 Mbps).
+        // The average since the request began is still 3.3 Mbps, which would finish in
+        // time; the current rate would not. Without the current rate (an infinite span) the
+        // same controller carries on.
+        let mut decisions = Vec::new();
+        for span in [HybridConfig::default().recent_progress_s, f64::INFINITY] {
+            let mut h = Hybrid::new(HybridConfig {
+                recent_progress_s: span,
+                ..HybridConfig::default()
+            });
+            feed(&mut h, 5.0, 5);
+            for (bytes, ms) in [(600_000, 1_000), (1_200_000, 2_000), (1_250_000, 3_000)] {
+                progress(&mut h, bytes, ms);
+            }
+            decisions.push((h.should_abandon(&c, &f), h));
+        }
+        assert!(
+            matches!(decisions[0].0, Some(x) if x < 5),
+            "{:?}",
+            decisions[0].0
+        );
+        assert_eq!(decisions[1].0, None);
         // A new transfer (fewer bytes than the last sample) starts its own measurement.
-        progress(&mut h, 100_000, 250);
-        progress(&mut h, 500_000, 1_000);
-        let g = InFlight {
-            rung: 5,
-            received: ByteCount(500_000),
-            expected: ByteCount(2_150_000),
-            elapsed: Duration::from_secs(1),
-        };
-        assert_eq!(h.should_abandon(&ctx(&l, 5.0, Some(5)), &g), None);
+        let h = &mut decisions[0].1;
+        progress(h, 100_000, 250);
+        progress(h, 500_000, 1_000);
+        assert_eq!(h.should_abandon(&c, &top_in_flight(500_000, 1_000)), None);
     }
 
     #[test]
