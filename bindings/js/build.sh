@@ -3,6 +3,9 @@
 # way ../shared/TOOLCHAIN.md verified (Debian's Rust with std sources, wasm-ld, binaryen,
 # the wasm-bindgen CLI pinned to the crate's version), builds dmoe-ffi for wasm32 with the
 # size profile, generates the ES-module glue and shrinks the wasm with wasm-opt -Oz.
+# dmoe-ffi is built without its default features: no manifest parsers, URL parser or
+# content steering (hls.js parses; the adapter hands the agent typed ladders and lists).
+# DMOE_MAX_GZIP=N fails the build when wasm + glue + modules exceed N bytes gzipped.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -41,3 +44,7 @@ raw=$(stat -c %s "$here/pkg/dmoe_bg.wasm")
 # What a web page loads: the wasm, the generated glue and the package's own modules.
 gz=$(cat "$here/pkg/dmoe_bg.wasm" "$here/pkg/dmoe.js" "$here"/src/*.js | gzip -9 | wc -c)
 echo "bindings/js: wasm ${raw} bytes; wasm + glue + adapter gzipped ${gz} bytes"
+if [ -n "${DMOE_MAX_GZIP:-}" ] && [ "$gz" -gt "$DMOE_MAX_GZIP" ]; then
+  echo "bindings/js: over the size budget of ${DMOE_MAX_GZIP} bytes gzipped" >&2
+  exit 1
+fi

@@ -1,7 +1,8 @@
 //! The device agent with the hybrid ABR in a simulated player: the scripted session
 //! (an edge failure, a stall, a seek) and its replay.
 
-use dmoe_abr::sim::host::{run, scripted_session};
+use dmoe_abr::sim::host::{run, scripted_host_session, scripted_session};
+use dmoe_core::agent::ObjectKind;
 use dmoe_core::agent::{CmcdConfig, CmcdMode, Config, Output};
 
 fn cfg() -> Config {
@@ -72,4 +73,43 @@ fn replay_gives_exactly_the_same_decisions() {
     let replayed = dmoe_abr::replay(&t.recording.join("\n")).unwrap();
     assert!(t.outputs.len() > 50);
     assert_eq!(replayed, t.outputs);
+}
+
+/// The host that parses manifests itself (typed lists, progress every 250 ms): the
+/// collapse makes the agent abandon, and each abandonment's refetch (an init section first
+/// when the lower rung's is not in) is followed by the same segment at the same rung, not
+/// by a fresh decision that goes back up and is abandoned again.
+#[test]
+fn typed_host_session_abandons_once_per_collapse_and_plays_on() {
+    let (mut agent, script) = scripted_host_session(cfg());
+    let t = run(&mut agent, &script);
+    let outs = outputs(&t.outputs);
+    let mut abandons = 0;
+    for (i, o) in outs.iter().enumerate() {
+        let Output::Abandon { refetch, .. } = o else {
+            continue;
+        };
+        abandons += 1;
+        let media = if refetch.kind == ObjectKind::Media {
+            refetch
+        } else {
+            outs[i + 1..]
+                .iter()
+                .find_map(|o| match o {
+                    Output::Fetch(f) if f.kind == ObjectKind::Media => Some(f),
+                    _ => None,
+                })
+                .expect("the refetch's media request")
+        };
+        assert_eq!(
+            (media.rendition, media.segment),
+            (refetch.rendition, refetch.segment)
+        );
+    }
+    assert!((1..=4).contains(&abandons), "{abandons} abandonments");
+    assert!(t.segments >= 60, "{} segments", t.segments);
+    assert!(t.stalls <= 1, "{} stalls", t.stalls);
+    // Its recording replays to the same decisions.
+    let replayed = dmoe_abr::replay(&t.recording.join("\n")).unwrap();
+    assert_eq!(replayed.len(), t.outputs.len());
 }

@@ -1,3 +1,4 @@
+#![cfg(feature = "hls")]
 //! The multi-edge scenarios: DMOE's edge selection against the static controller order,
 //! on the goals of the edge-selection issue.
 

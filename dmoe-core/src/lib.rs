@@ -66,11 +66,14 @@ pub mod edge;
 mod error;
 #[cfg(fuzzing)]
 pub mod fuzzing;
+#[cfg(feature = "hls")]
 pub mod hls;
 mod model;
 mod options;
+#[cfg(feature = "hls")]
 mod text;
 mod units;
+#[cfg(feature = "hls")]
 mod uri;
 
 pub use abr::{
@@ -85,7 +88,8 @@ pub use units::{Bitrate, ByteCount, ByteRange, Timestamp, WallClock};
 /// Parse a manifest, detecting whether it is an HLS playlist or a DASH MPD.
 ///
 /// HLS is recognised by `#EXTM3U` (or, when permissive, any `#EXT` tag); DASH by an `MPD`
-/// root element.
+/// root element. (Needs the `hls` feature, on by default.)
+#[cfg(feature = "hls")]
 pub fn parse(input: &[u8], opts: &ParseOptions) -> Result<Presentation, ManifestError> {
     hls::check_input(input, opts)?;
     match sniff(input) {
@@ -101,6 +105,7 @@ pub fn parse(input: &[u8], opts: &ParseOptions) -> Result<Presentation, Manifest
 }
 
 /// Guess the format from the first bytes: HLS (either kind) or DASH.
+#[cfg(feature = "hls")]
 fn sniff(input: &[u8]) -> Option<ManifestFormat> {
     let head = &input[..input.len().min(4096)];
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
@@ -125,7 +130,7 @@ fn sniff(input: &[u8]) -> Option<ManifestFormat> {
     None
 }
 
-#[cfg(all(test, not(feature = "dash")))]
+#[cfg(all(test, feature = "hls", not(feature = "dash")))]
 mod without_dash {
     #[test]
     fn an_mpd_is_a_typed_error_when_dash_is_left_out() {

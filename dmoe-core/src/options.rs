@@ -1,5 +1,6 @@
 //! Parse options: strictness, limits, base URL and the host's wall clock.
 
+#[cfg(feature = "hls")]
 use crate::error::{Limit, ManifestError, Rule, Warning};
 use crate::units::WallClock;
 
@@ -75,6 +76,7 @@ impl Default for Limits {
     }
 }
 
+#[cfg(feature = "hls")]
 impl Limits {
     pub(crate) fn max_for(&self, limit: Limit) -> u64 {
         match limit {
@@ -146,6 +148,7 @@ impl ParseOptions {
 }
 
 /// Collects warnings and turns violations into errors according to the strictness.
+#[cfg(feature = "hls")]
 #[derive(Debug)]
 pub(crate) struct Diagnostics {
     pub(crate) strictness: Strictness,
@@ -153,6 +156,7 @@ pub(crate) struct Diagnostics {
     pub(crate) warnings: Vec<Warning>,
 }
 
+#[cfg(feature = "hls")]
 impl Diagnostics {
     pub(crate) fn new(opts: &ParseOptions) -> Self {
         Self {

@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use dmoe_core::agent::{Agent, AgentError, Config, Event, Failure, Input, Output, RequestId};
+use dmoe_core::agent::{
+    Agent, AgentError, Config, Event, Failure, HostInit, HostRendition, HostSegment, HostSegments,
+    Input, Output, RequestId,
+};
 use dmoe_core::{
     AbrContext, AbrController, Decision, MediaType, PlaybackState, Reason, RenditionId, Timestamp,
     TransferSample,
@@ -67,6 +70,45 @@ fn event() -> impl Strategy<Value = Event> {
             failure: Failure::Http { status }
         }),
         id.prop_map(|id| Event::RequestCancelled { id }),
+        // Host-parsed lists, well-formed or not: numbers out of order, zero durations,
+        // init indices past the end are typed errors.
+        (
+            0u32..5,
+            proptest::collection::vec((0u64..8, 0u64..6_000, 0u32..3), 0..6),
+            any::<bool>()
+        )
+            .prop_map(|(r, segs, ended)| Event::SegmentsLoaded {
+                rendition: RenditionId(r),
+                segments: HostSegments {
+                    ended,
+                    target_duration: Some(Duration::from_secs(4)),
+                    inits: vec![HostInit {
+                        url: "https://a.example/i.mp4".into(),
+                        byte_range: None,
+                    }],
+                    segments: segs
+                        .into_iter()
+                        .map(|(n, ms, init)| HostSegment {
+                            number: n,
+                            start: Duration::from_secs(4 * n),
+                            duration: Duration::from_millis(ms),
+                            url: format!("https://a.example/{n}.m4s"),
+                            byte_range: None,
+                            init: Some(init),
+                        })
+                        .collect(),
+                },
+            }),
+        (0u64..4).prop_map(|n| Event::LadderLoaded {
+            url: "https://a.example/m.m3u8".into(),
+            renditions: (0..n)
+                .map(|i| HostRendition {
+                    bandwidth: i * 700_000,
+                    url: format!("https://a.example/{i}.m3u8"),
+                    ..HostRendition::default()
+                })
+                .collect(),
+        }),
         (0u64..60_000).prop_map(|ms| Event::Buffer {
             media: MediaType::Video,
             level: Duration::from_millis(ms)

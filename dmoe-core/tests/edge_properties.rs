@@ -185,6 +185,19 @@ proptest! {
         }
     }
 
+    /// Decimals read as a float parser reads their text (the parser scales integers
+    /// instead of carrying a float parser).
+    #[test]
+    fn sf_decimals_are_correctly_rounded(neg in any::<bool>(), int in 0u64..1_000_000_000_000, frac in "[0-9]{1,3}") {
+        let text = format!("{}{int}.{frac}", if neg { "-" } else { "" });
+        let dict = dmoe_core::edge::sf::parse_dictionary(&format!("d={text}")).unwrap();
+        let item = match &dict[0].1 {
+            dmoe_core::edge::sf::Member::Item(item, _) => item.clone(),
+            other => panic!("{other:?}"),
+        };
+        prop_assert_eq!(item, dmoe_core::edge::sf::BareItem::Decimal(text.parse::<f64>().unwrap()));
+    }
+
     /// Arbitrary header values never panic the CMSD parsers.
     #[test]
     fn cmsd_hostile_headers(s in "\\PC{0,200}") {

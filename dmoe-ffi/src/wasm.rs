@@ -13,8 +13,13 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
-use dmoe_core::agent::{Agent, AgentError, Config, Event, Failure, Input, Output, RequestId};
-use dmoe_core::{ManifestError, MediaType, PlaybackState, RenditionId, Timestamp};
+use dmoe_core::agent::{
+    Agent, AgentError, Config, ConfigValue, EdgeEntry, Event, Failure, HostInit, HostRendition,
+    HostSegment, HostSegments, Input, Output, RequestId,
+};
+use dmoe_core::{
+    ByteRange, Limits, ManifestError, MediaType, PlaybackState, RenditionId, Timestamp,
+};
 use wasm_bindgen::prelude::*;
 
 fn js_error(code: &str, message: &str) -> JsValue {
@@ -74,6 +79,18 @@ fn count(n: f64, what: &str) -> Result<u64, JsValue> {
     }
 }
 
+/// A byte range from an offset and a length, both given or both absent.
+fn byte_range(offset: Option<f64>, length: Option<f64>) -> Result<Option<ByteRange>, JsValue> {
+    match (offset, length) {
+        (None, None) => Ok(None),
+        (Some(o), Some(l)) => Ok(Some(ByteRange {
+            start: count(o, "byte range offset")?,
+            length: count(l, "byte range length")?,
+        })),
+        _ => Err(invalid("a byte range needs both its offset and its length")),
+    }
+}
+
 fn request_id(id: f64) -> Result<RequestId, JsValue> {
     if id.is_finite() && id >= 0.0 && id.fract() == 0.0 {
         Ok(RequestId(id as u64))
@@ -115,6 +132,62 @@ fn state_of(name: &str) -> Result<PlaybackState, JsValue> {
     })
 }
 
+/// An agent's settings, given one by one (the package's `createAgent` walks a config
+/// object into these calls): the keys and units of the Rust `Config`'s JSON.
+#[wasm_bindgen]
+#[derive(Debug, Default)]
+pub struct DmoeConfig {
+    cfg: Config,
+}
+
+#[wasm_bindgen]
+impl DmoeConfig {
+    /// The defaults.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> DmoeConfig {
+        Self::default()
+    }
+
+    /// One setting by its key, nested keys dotted (`"max_buffer"`, `"cmcd.mode"`): a
+    /// string, number (durations in seconds), boolean, or `null` to unset.
+    pub fn set(&mut self, key: &str, value: JsValue) -> Result<(), JsValue> {
+        let value = if value.is_null() || value.is_undefined() {
+            ConfigValue::Null
+        } else if let Some(b) = value.as_bool() {
+            ConfigValue::Bool(b)
+        } else if let Some(n) = value.as_f64() {
+            ConfigValue::Number(n)
+        } else if let Some(s) = value.as_string() {
+            ConfigValue::Text(s)
+        } else {
+            return Err(js_error(
+                "invalid_config",
+                "a setting is a string, number, boolean or null",
+            ));
+        };
+        self.cfg
+            .set(key, value)
+            .map_err(|e| js_error("invalid_config", &e.to_string()))
+    }
+
+    /// One more edge (an entry of `edges`); `weight` defaults to 1.
+    #[wasm_bindgen(js_name = addEdge)]
+    pub fn add_edge(
+        &mut self,
+        pathway: &str,
+        host: Option<String>,
+        region: Option<String>,
+        weight: Option<f64>,
+    ) {
+        self.cfg.edges.push(EdgeEntry {
+            pathway: pathway.into(),
+            host,
+            region,
+            weight: weight.unwrap_or(1.0),
+        });
+    }
+}
+
 /// A playback session's decision engine.
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -122,6 +195,10 @@ pub struct DmoeAgent {
     agent: Agent,
     slot: Option<Output>,
     poisoned: bool,
+    /// The ladder being handed over (`addRendition` ... `ladderLoaded`).
+    ladder: Vec<HostRendition>,
+    /// The segment list being handed over (`addInit` / `addSegment` ... `segmentsLoaded`).
+    segments: HostSegments,
 }
 
 impl DmoeAgent {
@@ -159,24 +236,29 @@ impl DmoeAgent {
 
 #[wasm_bindgen]
 impl DmoeAgent {
-    /// An agent from a JSON configuration (`""` for the defaults).
+    /// An agent with these settings (checked here).
     #[wasm_bindgen(constructor)]
-    pub fn new(config_json: &str) -> Result<DmoeAgent, JsValue> {
-        let cfg = if config_json.trim().is_empty() {
-            Config::default()
-        } else {
-            Config::from_json(config_json)
-                .map_err(|e| js_error("invalid_config", &e.to_string()))?
-        };
-        let agent = dmoe_abr::agent(cfg).map_err(|e| js_error("invalid_config", &e.to_string()))?;
+    pub fn new(config: &DmoeConfig) -> Result<DmoeAgent, JsValue> {
+        let agent = dmoe_abr::agent(config.cfg.clone())
+            .map_err(|e| js_error("invalid_config", &e.to_string()))?;
         Ok(Self {
             agent,
             slot: None,
             poisoned: false,
+            ladder: Vec::new(),
+            segments: HostSegments::default(),
         })
     }
 
-    /// The manifest was loaded from `url` (after redirects).
+    /// The settings in force, as JSON (the Rust `Config`'s serialisation).
+    #[wasm_bindgen(js_name = configJson)]
+    pub fn config_json(&self) -> Result<String, JsValue> {
+        serde_json::to_string(self.agent.config()).map_err(|e| js_error("panic", &e.to_string()))
+    }
+
+    /// The manifest was loaded from `url` (after redirects). The npm package's build has no
+    /// manifest parser: this throws `unsupported` there (hand the ladder over with
+    /// `addRendition` / `ladderLoaded` instead).
     #[wasm_bindgen(js_name = manifestLoaded)]
     pub fn manifest_loaded(&mut self, now_ms: f64, url: &str, body: &str) -> Result<(), JsValue> {
         self.feed_at(
@@ -188,7 +270,129 @@ impl DmoeAgent {
         )
     }
 
-    /// The media playlist of `rendition` (asked for with a `load_playlist` output) was loaded.
+    /// One rendition of a ladder the player parsed itself (hls.js's `levels`), in order:
+    /// rendition `i` is the `i`-th added. `ladderLoaded` hands the ladder over. Bitrates are
+    /// bits per second; `url` is the rendition's absolute media playlist URL.
+    #[wasm_bindgen(js_name = addRendition)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_rendition(
+        &mut self,
+        bandwidth: f64,
+        average_bandwidth: Option<f64>,
+        width: Option<u32>,
+        height: Option<u32>,
+        frame_rate: Option<f64>,
+        codecs: Option<String>,
+        url: &str,
+    ) -> Result<(), JsValue> {
+        if self.ladder.len() >= Limits::default().max_renditions {
+            return Err(invalid("too many renditions"));
+        }
+        self.ladder.push(HostRendition {
+            bandwidth: count(bandwidth, "bandwidth")?,
+            average_bandwidth: average_bandwidth
+                .map(|b| count(b, "average bandwidth"))
+                .transpose()?,
+            width,
+            height,
+            frame_rate: frame_rate.filter(|f| f.is_finite() && *f > 0.0),
+            codecs,
+            url: url.into(),
+        });
+        Ok(())
+    }
+
+    /// The renditions added since the last call are the presentation (the manifest at `url`
+    /// was parsed by the player): as `manifestLoaded`, without the text.
+    #[wasm_bindgen(js_name = ladderLoaded)]
+    pub fn ladder_loaded(&mut self, now_ms: f64, url: &str) -> Result<(), JsValue> {
+        let renditions = std::mem::take(&mut self.ladder);
+        self.feed_at(
+            now_ms,
+            Event::LadderLoaded {
+                url: url.into(),
+                renditions,
+            },
+        )
+    }
+
+    /// An initialization section of the segment list being handed over; segments refer
+    /// to it by its index (0 for the first added).
+    #[wasm_bindgen(js_name = addInit)]
+    pub fn add_init(
+        &mut self,
+        url: &str,
+        offset: Option<f64>,
+        length: Option<f64>,
+    ) -> Result<(), JsValue> {
+        if self.segments.inits.len() >= Limits::default().max_list_items {
+            return Err(invalid("too many init sections"));
+        }
+        let byte_range = byte_range(offset, length)?;
+        self.segments.inits.push(HostInit {
+            url: url.into(),
+            byte_range,
+        });
+        Ok(())
+    }
+
+    /// A segment of the list being handed over: its sequence number, start and duration in
+    /// seconds, absolute URL, byte range, and init section index.
+    #[wasm_bindgen(js_name = addSegment)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_segment(
+        &mut self,
+        number: f64,
+        start_s: f64,
+        duration_s: f64,
+        url: &str,
+        offset: Option<f64>,
+        length: Option<f64>,
+        init: Option<u32>,
+    ) -> Result<(), JsValue> {
+        if self.segments.segments.len() as u64 >= Limits::default().max_segments_per_rendition {
+            return Err(invalid("too many segments"));
+        }
+        let segment = HostSegment {
+            number: count(number, "segment number")?,
+            start: secs(start_s, "segment start")?,
+            duration: secs(duration_s, "segment duration")?,
+            url: url.into(),
+            byte_range: byte_range(offset, length)?,
+            init,
+        };
+        self.segments.segments.push(segment);
+        Ok(())
+    }
+
+    /// The inits and segments added since the last call are `rendition`'s list (its media
+    /// playlist, loaded or refreshed, parsed by the player): as `playlistLoaded`, without
+    /// the text. `ended`: no segment will be added (VOD).
+    #[wasm_bindgen(js_name = segmentsLoaded)]
+    pub fn segments_loaded(
+        &mut self,
+        now_ms: f64,
+        rendition: u32,
+        ended: bool,
+        target_duration_s: Option<f64>,
+    ) -> Result<(), JsValue> {
+        let mut segments = std::mem::take(&mut self.segments);
+        segments.ended = ended;
+        segments.target_duration = target_duration_s
+            .map(|s| secs(s, "target duration"))
+            .transpose()?;
+        self.feed_at(
+            now_ms,
+            Event::SegmentsLoaded {
+                rendition: RenditionId(rendition),
+                segments,
+            },
+        )
+    }
+
+    /// The media playlist of `rendition` (asked for with a `load_playlist` output) was
+    /// loaded; `unsupported` in the npm package's build (use `addSegment` /
+    /// `segmentsLoaded`).
     #[wasm_bindgen(js_name = playlistLoaded)]
     pub fn playlist_loaded(
         &mut self,

@@ -36,6 +36,25 @@ fn the_committed_recording_is_the_scripted_session() {
 }
 
 #[test]
+fn the_committed_host_recording_is_the_scripted_host_session() {
+    let (code, out, err) = replay(&["--scripted-host"]);
+    assert_eq!(code, 0, "{err}");
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../bindings/js/test/session-host.jsonl"
+    );
+    assert_eq!(
+        out,
+        std::fs::read_to_string(p).expect("committed host recording"),
+        "bindings/js/test/session-host.jsonl is stale: regenerate with \
+         `cargo run -q --bin dmoe-replay -- --scripted-host > bindings/js/test/session-host.jsonl`"
+    );
+    assert!(
+        out.contains("\"type\":\"ladder_loaded\"") && out.contains("\"type\":\"request_progress\"")
+    );
+}
+
+#[test]
 fn replay_prints_the_decisions_of_the_original_run() {
     let dir = std::env::temp_dir().join(format!("dmoe-replay-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

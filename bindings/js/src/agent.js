@@ -1,7 +1,7 @@
 // The agent for JavaScript hosts: the wasm DmoeAgent behind a guard that turns a trap
 // (the size build aborts on a Rust panic, which JS sees as a WebAssembly.RuntimeError)
 // into an Error with code "panic" and refuses every later call on that instance.
-import { DmoeAgent } from '../pkg/dmoe.js';
+import { DmoeAgent, DmoeConfig } from '../pkg/dmoe.js';
 
 function panicError(cause) {
   const e = new Error('dmoe: internal error; this agent can no longer be used', { cause });
@@ -9,15 +9,85 @@ function panicError(cause) {
   return e;
 }
 
+function configError(message) {
+  const e = new Error(`config: ${message}`);
+  e.code = 'invalid_config';
+  return e;
+}
+
+const EDGE_KEYS = new Set(['pathway', 'host', 'region', 'weight']);
+const optString = (v) => v === undefined || v === null || typeof v === 'string';
+
+/** Walks a config object into `DmoeConfig` calls: scalars by dotted key, edges added. */
+function walk(c, obj, prefix) {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix + k;
+    if (key === 'edges') {
+      if (!Array.isArray(v)) throw configError('edges must be a list');
+      for (const e of v) {
+        if (e === null || typeof e !== 'object' || typeof e.pathway !== 'string') {
+          throw configError('an edge needs a pathway string');
+        }
+        for (const ek of Object.keys(e)) {
+          if (!EDGE_KEYS.has(ek)) throw configError(`unknown edge setting ${ek}`);
+        }
+        if (!optString(e.host) || !optString(e.region)) {
+          throw configError('an edge host or region is a string');
+        }
+        if (e.weight !== undefined && typeof e.weight !== 'number') {
+          throw configError('an edge weight is a number');
+        }
+        c.addEdge(e.pathway, e.host ?? undefined, e.region ?? undefined, e.weight);
+      }
+    } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      walk(c, v, `${key}.`);
+    } else {
+      c.set(key, v);
+    }
+  }
+}
+
+/**
+ * The settings `config` (an object with the Rust `Config`'s keys, or its JSON) describes,
+ * as a wasm `DmoeConfig`; throws an Error with code `invalid_config`.
+ */
+export function toConfig(config = {}) {
+  let obj = config ?? {};
+  if (typeof obj === 'string') {
+    try {
+      obj = obj.trim() ? JSON.parse(obj) : {};
+    } catch (e) {
+      throw configError(`not JSON: ${e.message}`);
+    }
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    throw configError('settings are an object');
+  }
+  const c = new DmoeConfig();
+  try {
+    walk(c, obj, '');
+  } catch (e) {
+    c.free();
+    throw e;
+  }
+  return c;
+}
+
 /**
  * A device agent session. `config` is an object with the same keys as the Rust `Config`
  * (all optional), or a JSON string. Methods are those of the wasm `DmoeAgent`: one per
- * event (`manifestLoaded`, `requestStarted`, `buffer`, ... `tick`), `pollJson()` for
+ * event (`addRendition` ... `ladderLoaded`, `addSegment` ... `segmentsLoaded`,
+ * `requestStarted`, `buffer`, ... `tick`), `pollJson()` for
  * decisions, `reportJson()` for the QoE report, and `free()`.
  */
 export function createAgent(config = {}) {
-  const json = typeof config === 'string' ? config : JSON.stringify(config);
-  const inner = new DmoeAgent(json);
+  const settings = toConfig(config);
+  let inner;
+  try {
+    inner = new DmoeAgent(settings);
+  } finally {
+    settings.free();
+  }
   let dead = false;
   return new Proxy(inner, {
     get(target, key) {

@@ -3,10 +3,12 @@
 //   await init();
 //   const hls = new Hls({ abrController: DmoeAbrController });
 //
-// hls.js keeps parsing, loading and buffering; the agent decides. The adapter gives the
-// agent the ladder hls.js parsed (as a multivariant playlist, level i = rendition i),
-// loads the media playlists the agent asks for, and binds each main fragment hls.js loads
-// to the agent's own fetch decision for that segment: the request is reported to the
+// hls.js keeps parsing, loading and buffering; the agent decides. The adapter hands the
+// agent the ladder hls.js parsed (level i = rendition i) and every segment list hls.js
+// loads (LEVEL_UPDATED), typed: nothing is fetched or parsed twice, and the package's
+// wasm carries no manifest parser. When the agent needs a level's list first, that level
+// is what `nextAutoLevel` answers, so hls.js loads it. Each main fragment hls.js loads is
+// bound to the agent's own fetch decision for that segment: the request is reported to the
 // agent as started, in progress (every 100 ms) and completed, so the agent's estimators
 // see what hls.js downloads. `nextAutoLevel` is the level of the agent's pending fetch;
 // an `abandon` decision aborts the in-flight fragment and switches down, as hls.js's own
@@ -37,18 +39,10 @@ function levelUrl(level) {
   return level.uri ?? (Array.isArray(level.url) ? level.url[0] : level.url) ?? '';
 }
 
-function multivariant(levels) {
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7'];
-  for (const level of levels) {
-    const attrs = [`BANDWIDTH=${Math.max(1, Math.round(level.maxBitrate || level.bitrate))}`];
-    const avg = level.averageBitrate;
-    if (avg && avg !== level.maxBitrate) attrs.push(`AVERAGE-BANDWIDTH=${Math.round(avg)}`);
-    if (level.width && level.height) attrs.push(`RESOLUTION=${level.width}x${level.height}`);
-    const codecs = [level.videoCodec, level.audioCodec].filter(Boolean).join(',');
-    if (codecs) attrs.push(`CODECS="${codecs}"`);
-    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, levelUrl(level));
-  }
-  return lines.join('\n') + '\n';
+/** A fragment's byte range as [offset, length], or [] when it has none. */
+function range(frag) {
+  const [start, end] = frag.byteRange ?? [];
+  return end > start ? [start, end - start] : [];
 }
 
 /** hls.js's `bwEstimator` contract, answered from the agent's own estimate. */
@@ -77,7 +71,8 @@ export class DmoeAbrController {
     this.E = hls.constructor.Events;
     this.bwEstimator = new EstimatorShim(hls.config.abrEwmaDefaultEstimate ?? 500000);
     this.agent = null;
-    this.levelOfRendition = new Map();
+    // Renditions whose segment list the agent waits for (hls.js loads it when asked for
+    // that level).
     this.loadingPlaylists = new Set();
     this.pending = [];
     this.inflight = null;
@@ -94,6 +89,7 @@ export class DmoeAbrController {
     this.onMedia = this.onMedia.bind(this);
     this.listeners = [
       [this.E.MANIFEST_LOADING, this.reset],
+      [this.E.LEVEL_UPDATED, this.onLevelUpdated],
       [this.E.MEDIA_ATTACHED, this.onMediaAttached],
       [this.E.MEDIA_DETACHING, this.onMediaDetaching],
       [this.E.FRAG_LOADING, this.onFragLoading],
@@ -185,19 +181,54 @@ export class DmoeAbrController {
       ...this.options.config,
     };
     this.agent = createAgent(config);
-    levels.forEach((level, i) => this.levelOfRendition.set(i, i));
-    this.call((a) => a.manifestLoaded(now(), this.hls.url ?? location.href, multivariant(levels)));
-    // Every level's playlist up front (the agent takes playlists it did not ask for), so a
-    // switch decision never waits on one while hls.js asks for the next level.
-    levels.forEach((level, i) => {
-      if (!this.loadingPlaylists.has(i)) {
-        this.loadPlaylist({ rendition: i, url: levelUrl(level) });
+    this.call((a) => {
+      for (const level of levels) {
+        const codecs = [level.videoCodec, level.audioCodec].filter(Boolean).join(',');
+        a.addRendition(
+          Math.max(0, Math.round(level.maxBitrate || level.bitrate || 0)),
+          level.averageBitrate > 0 ? Math.round(level.averageBitrate) : undefined,
+          level.width || undefined,
+          level.height || undefined,
+          level.frameRate > 0 ? level.frameRate : undefined,
+          codecs || undefined,
+          levelUrl(level),
+        );
       }
+      a.ladderLoaded(now(), this.hls.url ?? location.href);
+    });
+    // The lists hls.js already holds.
+    levels.forEach((level, i) => {
+      if (level.details) this.feedSegments(i, level.details);
+    });
+  }
+
+  /** Hands the agent the segment list hls.js parsed for `level`. */
+  feedSegments(level, details) {
+    if (!this.agent) return;
+    this.loadingPlaylists.delete(level);
+    this.call((a) => {
+      const inits = [];
+      for (const frag of details.fragments ?? []) {
+        if (!(frag.duration > 0) || !(frag.start >= 0) || typeof frag.sn !== 'number') continue;
+        let init;
+        const is = frag.initSegment;
+        if (is) {
+          const key = `${is.url}|${is.byteRange ?? ''}`;
+          init = inits.indexOf(key);
+          if (init < 0) {
+            init = inits.push(key) - 1;
+            a.addInit(is.url, ...range(is));
+          }
+        }
+        const [offset, length] = range(frag);
+        a.addSegment(frag.sn, frag.start, frag.duration, frag.url, offset, length, init);
+      }
+      a.segmentsLoaded(now(), level, !details.live, details.targetduration || undefined);
     });
   }
 
   level(rendition) {
-    return this.levelOfRendition.get(rendition) ?? rendition;
+    return rendition;
   }
 
   clamp(level) {
@@ -239,10 +270,15 @@ export class DmoeAbrController {
       case 'abandon':
         this.onAbandon(o);
         break;
-      case 'load_playlist':
+      case 'load_playlist': {
+        // hls.js loads and refreshes lists itself: hand over the one it holds, or wait
+        // for it (nextAutoLevel points hls.js at that level meanwhile).
         if (this.firstLevel < 0) this.firstLevel = this.level(o.rendition);
-        if (!this.loadingPlaylists.has(o.rendition)) this.loadPlaylist(o);
+        const details = this.hls.levels?.[o.rendition]?.details;
+        if (details) this.feedSegments(o.rendition, details);
+        else this.loadingPlaylists.add(o.rendition);
         break;
+      }
       case 'set_playback_rate':
         if (this.media) this.media.playbackRate = o.rate;
         break;
@@ -272,30 +308,6 @@ export class DmoeAbrController {
     if (f.cmcd?.mtp) this.bwEstimator.measured = f.cmcd.mtp * 1000;
   }
 
-  loadPlaylist(o) {
-    const agent = this.agent;
-    const url = stripQuery(o.url);
-    const i = this.hls.levels.findIndex((l) => stripQuery(levelUrl(l)) === url);
-    if (i >= 0) this.levelOfRendition.set(o.rendition, i);
-    this.loadingPlaylists.add(o.rendition);
-    fetch(o.url)
-      .then(async (r) => {
-        const body = r.ok ? await r.text() : null;
-        if (this.agent !== agent) return;
-        this.loadingPlaylists.delete(o.rendition);
-        this.call((a) =>
-          body === null
-            ? a.playlistFailed(now(), o.rendition, 'http', r.status)
-            : a.playlistLoaded(now(), o.rendition, body),
-        );
-      })
-      .catch(() => {
-        if (this.agent !== agent) return;
-        this.loadingPlaylists.delete(o.rendition);
-        this.call((a) => a.playlistFailed(now(), o.rendition, 'connection'));
-      });
-  }
-
   // --- hls.js events ----------------------------------------------------------------------
 
   reset() {
@@ -304,9 +316,12 @@ export class DmoeAbrController {
     this.agent = null;
     this.pending = [];
     this.inflight = null;
-    this.levelOfRendition.clear();
     this.loadingPlaylists.clear();
     this.lastLevel = this.firstLevel = this.forced = -1;
+  }
+
+  onLevelUpdated(_event, { level, details }) {
+    this.feedSegments(level, details);
   }
 
   /** Takes the agent's pending decision for the fragment hls.js is about to load. */

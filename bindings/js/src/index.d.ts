@@ -1,8 +1,8 @@
 // Types for the DMOE npm package (src/index.js).
-import type { DmoeAgent, InitInput, InitOutput, SyncInitInput } from '../pkg/dmoe.js';
+import type { DmoeAgent, DmoeConfig, InitInput, InitOutput, SyncInitInput } from '../pkg/dmoe.js';
 
 export { default as init, initSync, version } from '../pkg/dmoe.js';
-export type { DmoeAgent, InitInput, InitOutput, SyncInitInput };
+export type { DmoeAgent, DmoeConfig, InitInput, InitOutput, SyncInitInput };
 
 /** A decision from the agent (the JSON objects `pollJson()` returns, parsed). */
 export type Output =
@@ -26,6 +26,9 @@ export interface DmoeError extends Error {
 
 /** A device agent session; `config` has the Rust `Config`'s keys (all optional) or is JSON. */
 export function createAgent(config?: Record<string, unknown> | string): DmoeAgent;
+
+/** The wasm settings `config` describes (throws an Error with code `invalid_config`); free it after use. */
+export function toConfig(config?: Record<string, unknown> | string): DmoeConfig;
 
 /** Every decision waiting, parsed. */
 export function drain(agent: DmoeAgent): Output[];

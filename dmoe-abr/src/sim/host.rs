@@ -3,11 +3,17 @@
 //! a script of faults and user actions. Discrete events on a simulated clock: no sleeping.
 //!
 //! [`scripted_session`] is the reference session (manifest, segments, an edge failure, a
-//! stall, a seek) whose recording the C and Rust replays are compared on.
+//! stall, a seek) whose recording the C and Rust replays are compared on;
+//! [`scripted_host_session`] is its counterpart for a host that parses manifests itself
+//! (typed ladder and segment lists, progress reports, as the npm package's hls.js adapter
+//! does), whose recording the wasm and Rust replays are compared on.
 
 use std::time::Duration;
 
-use dmoe_core::agent::{Agent, Config, Event, Failure, Fetch, Input, ObjectKind, Output};
+use dmoe_core::agent::{
+    Agent, Config, Event, Failure, Fetch, HostInit, HostRendition, HostSegment, HostSegments,
+    Input, ObjectKind, Output,
+};
 use dmoe_core::{MediaType, PlaybackState, RenditionId, Timestamp};
 
 /// How a simulated edge behaves over time.
@@ -36,6 +42,20 @@ impl SimEdge {
     fn is_down(&self, t: f64) -> bool {
         self.down.iter().any(|(a, b)| *a <= t && t < *b)
     }
+    /// Bytes moved in the `secs` after `t` (the same 100 ms steps as [`Self::transfer_s`]).
+    fn bytes_in(&self, t: f64, secs: f64) -> f64 {
+        let mut moved = 0.0;
+        let mut now = t;
+        let end = t + secs;
+        while now < end {
+            let boundary = (((now * 10.0).floor() + 1.0) / 10.0).min(end);
+            let step = (boundary - now).max(1e-6);
+            moved += self.rate(now) * 1e6 * step / 8.0;
+            now += step;
+        }
+        moved
+    }
+
     /// Seconds to move `bytes` starting at `t` (100 ms integration steps).
     fn transfer_s(&self, t: f64, bytes: f64) -> f64 {
         let mut left = bytes * 8.0;
@@ -74,6 +94,20 @@ pub struct Script {
     /// Length of the presentation, seconds (the buffer running dry there is the end, not a
     /// stall).
     pub media_s: f64,
+    /// The host parses manifests itself: the ladder and segment lists it hands over typed
+    /// instead of `manifest` and `playlists`.
+    pub host_parsed: Option<HostParsed>,
+    /// Report each media transfer's progress this often (seconds); `None`: completions only.
+    pub progress_s: Option<f64>,
+}
+
+/// What a host with its own manifest parser hands the agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostParsed {
+    /// The ladder ([`Event::LadderLoaded`]).
+    pub ladder: Vec<HostRendition>,
+    /// Each rendition's segment list ([`Event::SegmentsLoaded`]), by rendition id.
+    pub lists: Vec<HostSegments>,
 }
 
 /// What a session produced.
@@ -118,14 +152,17 @@ pub fn run(agent: &mut Agent, script: &Script) -> Transcript {
         seq += 1;
         pending.push((t, seq, e));
     };
-    push(
-        &mut pending,
-        0.0,
-        Event::ManifestLoaded {
+    let first = match &script.host_parsed {
+        Some(h) => Event::LadderLoaded {
+            url: script.url.clone(),
+            renditions: h.ladder.clone(),
+        },
+        None => Event::ManifestLoaded {
             url: script.url.clone(),
             body: script.manifest.clone(),
         },
-    );
+    };
+    push(&mut pending, 0.0, first);
     loop {
         // The next thing that happens: a response, the buffer running dry, a seek, or
         // the agent's timeout.
@@ -269,7 +306,7 @@ pub fn run(agent: &mut Agent, script: &Script) -> Transcript {
 }
 
 fn is_response_to(e: &Event, id: u64) -> bool {
-    matches!(e, Event::RequestCompleted { id: i, .. } | Event::RequestFailed { id: i, .. } | Event::RequestStarted { id: i } if i.0 == id)
+    matches!(e, Event::RequestCompleted { id: i, .. } | Event::RequestFailed { id: i, .. } | Event::RequestStarted { id: i } | Event::RequestProgress { id: i, .. } if i.0 == id)
 }
 
 fn handle(
@@ -316,6 +353,21 @@ fn handle(
             }
         };
         let total = edge.rtt_s + edge.transfer_s(now + edge.rtt_s, bytes);
+        if let Some(every) = script.progress_s.filter(|e| *e > 0.0 && dur > 0.0) {
+            let mut after = every;
+            // Strictly before the completion (a millisecond clear of rounding).
+            while after < total - edge.rtt_s - 0.001 {
+                let got = edge.bytes_in(now + edge.rtt_s, after).min(bytes);
+                push(
+                    now + edge.rtt_s + after,
+                    Event::RequestProgress {
+                        id: f.id,
+                        bytes: got as u64,
+                    },
+                );
+                after += every;
+            }
+        }
         push(
             now + total,
             Event::RequestCompleted {
@@ -334,19 +386,33 @@ fn handle(
     match o {
         Output::Fetch(f) => fetch(f, push),
         Output::Abandon { refetch, .. } => fetch(refetch, push),
-        Output::LoadPlaylist { rendition, .. } => push(
-            now + 0.03,
-            match script.playlists.get(rendition.0 as usize) {
-                Some(body) => Event::PlaylistLoaded {
-                    rendition: *rendition,
-                    body: body.clone(),
-                },
-                None => Event::PlaylistFailed {
+        Output::LoadPlaylist { rendition, .. } => {
+            let typed = script
+                .host_parsed
+                .as_ref()
+                .map(|h| h.lists.get(rendition.0 as usize));
+            let answer =
+                match typed {
+                    Some(Some(segments)) => Some(Event::SegmentsLoaded {
+                        rendition: *rendition,
+                        segments: segments.clone(),
+                    }),
+                    Some(None) => None,
+                    None => script.playlists.get(rendition.0 as usize).map(|body| {
+                        Event::PlaylistLoaded {
+                            rendition: *rendition,
+                            body: body.clone(),
+                        }
+                    }),
+                };
+            push(
+                now + 0.03,
+                answer.unwrap_or(Event::PlaylistFailed {
                     rendition: Some(RenditionId(rendition.0)),
                     failure: Failure::Http { status: 404 },
-                },
-            },
-        ),
+                }),
+            );
+        }
         Output::LoadSteering { .. } => push(
             now + 0.03,
             Event::SteeringLoaded {
@@ -413,6 +479,78 @@ pub fn scripted_session(cfg: Config) -> (Agent, Script) {
         size_factor: 1.0,
         until_s: 300.0,
         media_s: 160.0,
+        host_parsed: None,
+        progress_s: None,
+    };
+    // Invariant: the ABR name comes from a validated config; fall back to hybrid.
+    let agent = crate::agent(cfg)
+        .unwrap_or_else(|_| crate::agent(Config::default()).expect("the default config is valid"));
+    (agent, script)
+}
+
+/// The reference session of a host that parses manifests itself (the npm package's
+/// hls.js adapter): the ladder (four rungs) and the segment lists (40 segments of 4 s with
+/// an init section) handed over typed, progress reported every 250 ms, one edge failing
+/// between 50 and 54 s, throughput collapsing between 75 and 115 s (a stall, and
+/// abandonments), and a seek at 140 s back to 60 s.
+pub fn scripted_host_session(cfg: Config) -> (Agent, Script) {
+    let rungs = [
+        (600u64, "360p", 640, 360),
+        (1500, "540p", 960, 540),
+        (3000, "720p", 1280, 720),
+        (5000, "1080p", 1920, 1080),
+    ];
+    let base = "https://cdn.example/v";
+    let ladder = rungs
+        .iter()
+        .map(|&(kbps, name, w, h)| HostRendition {
+            bandwidth: kbps * 1100,
+            average_bandwidth: Some(kbps * 1000),
+            width: Some(w),
+            height: Some(h),
+            frame_rate: Some(30.0),
+            codecs: Some("avc1.64001f,mp4a.40.2".into()),
+            url: format!("{base}/{name}/index.m3u8"),
+        })
+        .collect();
+    let lists = rungs
+        .iter()
+        .map(|&(_, name, _, _)| HostSegments {
+            ended: true,
+            target_duration: Some(Duration::from_secs(4)),
+            inits: vec![HostInit {
+                url: format!("{base}/{name}/init.mp4"),
+                byte_range: None,
+            }],
+            segments: (0..40u64)
+                .map(|i| HostSegment {
+                    number: i,
+                    start: Duration::from_secs(4 * i),
+                    duration: Duration::from_secs(4),
+                    url: format!("{base}/{name}/seg{i}.m4s"),
+                    byte_range: None,
+                    init: Some(0),
+                })
+                .collect(),
+        })
+        .collect();
+    let script = Script {
+        url: format!("{base}/master.m3u8"),
+        manifest: String::new(),
+        playlists: Vec::new(),
+        // A ladder without pathways is served by the default pathway, ".".
+        edges: vec![SimEdge {
+            name: ".".into(),
+            mbps: vec![(0.0, 8.0), (75.0, 0.4), (115.0, 8.0)],
+            rtt_s: 0.05,
+            down: vec![(50.0, 54.0)],
+        }],
+        seeks: vec![(140.0, 60.0)],
+        size_factor: 1.0,
+        until_s: 300.0,
+        media_s: 160.0,
+        host_parsed: Some(HostParsed { ladder, lists }),
+        progress_s: Some(0.25),
     };
     // Invariant: the ABR name comes from a validated config; fall back to hybrid.
     let agent = crate::agent(cfg)

@@ -12,6 +12,7 @@
 //!   the ABR may abandon a segment and refetch it lower.
 
 mod builtin;
+#[cfg(feature = "hls")]
 pub mod edges;
 pub mod host;
 mod link;

@@ -161,11 +161,129 @@ pub enum ConfigError {
     #[error("config: {0}")]
     Json(String),
     /// An unknown ABR name.
-    #[error("config: unknown abr {0:?}")]
+    #[error("config: unknown abr \"{0}\"")]
     UnknownAbr(String),
     /// A value out of range.
     #[error("config: {0} out of range")]
     OutOfRange(&'static str),
+    /// A setting this build cannot honour: an edge `host` needs dmoe-core's `hls` feature
+    /// (the URL parser that rewrites hosts), which the npm package leaves out.
+    #[error("config: {0} is not supported by this build")]
+    NotBuilt(&'static str),
+    /// [`Config::set`] with a key `Config` does not have.
+    #[error("config: unknown setting {0}")]
+    UnknownKey(String),
+    /// [`Config::set`] with a value of the wrong kind for the key.
+    #[error("config: {key} must be {expected}")]
+    WrongType {
+        /// The key.
+        key: &'static str,
+        /// What it takes.
+        expected: &'static str,
+    },
+}
+
+/// One value for [`Config::set`]: what a JSON scalar (or a JavaScript primitive) holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigValue {
+    /// `null`: an optional setting goes back to unset.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number; durations are seconds.
+    Number(f64),
+    /// A string.
+    Text(String),
+}
+
+/// The keys [`Config::set`] takes, as `from_json` names them (nested ones dotted).
+const KEYS: [&str; 19] = [
+    "abr",
+    "max_buffer",
+    "max_bitrate_kbps",
+    "max_height",
+    "region",
+    "session_id",
+    "seed",
+    "strictness",
+    "target_latency",
+    "cmcd.mode",
+    "cmcd.version",
+    "cmcd.content_id",
+    "telemetry.enabled",
+    "telemetry.interval",
+    "telemetry.device_id",
+    "telemetry.user_id",
+    "record",
+    "record_limit",
+    "edges",
+];
+
+impl ConfigValue {
+    fn text(self, key: &'static str) -> Result<String, ConfigError> {
+        match self {
+            Self::Text(s) => Ok(s),
+            _ => Err(ConfigError::WrongType {
+                key,
+                expected: "a string",
+            }),
+        }
+    }
+
+    fn opt_text(self, key: &'static str) -> Result<Option<String>, ConfigError> {
+        match self {
+            Self::Null => Ok(None),
+            v => v.text(key).map(Some),
+        }
+    }
+
+    fn flag(self, key: &'static str) -> Result<bool, ConfigError> {
+        match self {
+            Self::Bool(b) => Ok(b),
+            _ => Err(ConfigError::WrongType {
+                key,
+                expected: "a boolean",
+            }),
+        }
+    }
+
+    /// A whole number in `0..=max`.
+    fn whole(self, key: &'static str, max: u64) -> Result<u64, ConfigError> {
+        match self {
+            Self::Number(n) if n.fract() == 0.0 && (0.0..=max as f64).contains(&n) => Ok(n as u64),
+            _ => Err(ConfigError::WrongType {
+                key,
+                expected: "a whole number in range",
+            }),
+        }
+    }
+
+    fn opt_whole(self, key: &'static str, max: u64) -> Result<Option<u64>, ConfigError> {
+        match self {
+            Self::Null => Ok(None),
+            v => v.whole(key, max).map(Some),
+        }
+    }
+
+    fn seconds(self, key: &'static str) -> Result<Duration, ConfigError> {
+        match self {
+            Self::Number(n) => Duration::try_from_secs_f64(n).map_err(|_| ConfigError::WrongType {
+                key,
+                expected: "a non-negative number of seconds",
+            }),
+            _ => Err(ConfigError::WrongType {
+                key,
+                expected: "a number of seconds",
+            }),
+        }
+    }
+
+    fn opt_seconds(self, key: &'static str) -> Result<Option<Duration>, ConfigError> {
+        match self {
+            Self::Null => Ok(None),
+            v => v.seconds(key).map(Some),
+        }
+    }
 }
 
 impl Config {
@@ -174,6 +292,82 @@ impl Config {
         let c: Self = serde_json::from_str(text).map_err(|e| ConfigError::Json(e.to_string()))?;
         c.validate()?;
         Ok(c)
+    }
+
+    /// Set one setting by the key `from_json` reads it under, nested keys dotted
+    /// (`"max_buffer"`, `"cmcd.mode"`, `"telemetry.interval"`); durations are seconds and
+    /// `Null` unsets an optional setting. Edges are pushed onto [`Config::edges`]. Ranges
+    /// are checked by [`Config::validate`] (which the agent runs), types here. For hosts
+    /// that hold settings as values rather than JSON text (the npm package).
+    ///
+    /// ```
+    /// use dmoe_core::agent::{CmcdMode, Config, ConfigValue};
+    /// let mut c = Config::default();
+    /// c.set("cmcd.mode", ConfigValue::Text("header".into()))?;
+    /// c.set("max_buffer", ConfigValue::Number(20.0))?;
+    /// assert_eq!(c, Config::from_json(r#"{"cmcd":{"mode":"header"},"max_buffer":20}"#)?);
+    /// assert!(c.set("max_bufer", ConfigValue::Number(20.0)).is_err());
+    /// # Ok::<(), dmoe_core::agent::ConfigError>(())
+    /// ```
+    pub fn set(&mut self, key: &str, value: ConfigValue) -> Result<(), ConfigError> {
+        let Some(&key) = KEYS.iter().find(|k| **k == key) else {
+            return Err(ConfigError::UnknownKey(key.into()));
+        };
+        let v = value;
+        match key {
+            "abr" => self.abr = v.text(key)?,
+            "max_buffer" => self.max_buffer = v.seconds(key)?,
+            "max_bitrate_kbps" => self.max_bitrate_kbps = v.opt_whole(key, u64::from(u32::MAX))?,
+            "max_height" => {
+                self.max_height = v.opt_whole(key, u64::from(u32::MAX))?.map(|h| h as u32);
+            }
+            "region" => self.region = v.opt_text(key)?,
+            "session_id" => self.session_id = v.opt_text(key)?,
+            "seed" => self.seed = v.whole(key, 1 << 53)?,
+            "strictness" => {
+                self.strictness = match v.text(key)?.as_str() {
+                    "permissive" => Strictness::Permissive,
+                    "normal" => Strictness::Normal,
+                    "strict" => Strictness::Strict,
+                    _ => {
+                        return Err(ConfigError::WrongType {
+                            key,
+                            expected: "\"permissive\", \"normal\" or \"strict\"",
+                        });
+                    }
+                }
+            }
+            "target_latency" => self.target_latency = v.opt_seconds(key)?,
+            "cmcd.mode" => {
+                self.cmcd.mode = match v.text(key)?.as_str() {
+                    "off" => CmcdMode::Off,
+                    "query" => CmcdMode::Query,
+                    "header" => CmcdMode::Header,
+                    "json" => CmcdMode::Json,
+                    _ => {
+                        return Err(ConfigError::WrongType {
+                            key,
+                            expected: "\"off\", \"query\", \"header\" or \"json\"",
+                        });
+                    }
+                }
+            }
+            "cmcd.version" => self.cmcd.version = v.whole(key, 255)? as u8,
+            "cmcd.content_id" => self.cmcd.content_id = v.opt_text(key)?,
+            "telemetry.enabled" => self.telemetry.enabled = v.flag(key)?,
+            "telemetry.interval" => self.telemetry.interval = v.seconds(key)?,
+            "telemetry.device_id" => self.telemetry.device_id = v.opt_text(key)?,
+            "telemetry.user_id" => self.telemetry.user_id = v.opt_text(key)?,
+            "record" => self.record = v.flag(key)?,
+            "record_limit" => self.record_limit = v.whole(key, u64::from(u32::MAX))? as usize,
+            _ => {
+                return Err(ConfigError::WrongType {
+                    key,
+                    expected: "a list, extended with Config::edges",
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Check ranges.
@@ -196,6 +390,9 @@ impl Config {
             .any(|e| !(e.weight.is_finite() && e.weight > 0.0))
         {
             return Err(ConfigError::OutOfRange("edges.weight"));
+        }
+        if cfg!(not(feature = "hls")) && self.edges.iter().any(|e| e.host.is_some()) {
+            return Err(ConfigError::NotBuilt("edges.host"));
         }
         Ok(())
     }

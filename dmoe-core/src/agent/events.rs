@@ -3,16 +3,28 @@
 use std::time::Duration;
 
 use super::{Agent, AgentError, Failure, ObjectKind, Output, Request, RequestId, RungEntry};
-use crate::edge::{
-    CmsdDynamic, CmsdStatic, EdgeConfig, EdgeSelector, FetchPlan, SelectorConfig, SteeringClient,
-    SteeringProtocol,
-};
+#[cfg(not(feature = "hls"))]
+use crate::ManifestError;
+use crate::edge::{CmsdDynamic, CmsdStatic, EdgeConfig, EdgeSelector, FetchPlan, SelectorConfig};
+#[cfg(feature = "hls")]
+use crate::edge::{SteeringClient, SteeringProtocol};
 use crate::{
-    Bitrate, ByteCount, Ladder, ManifestFormat, ParseOptions, PathEstimate, Presentation,
-    PresentationKind, RenditionId, Rung, Timestamp, TransferSample,
+    Bitrate, ByteCount, Ladder, ManifestFormat, PathEstimate, Presentation, PresentationKind,
+    RenditionId, Rung, SegmentIndex, Timestamp, TransferSample,
 };
 
 impl Agent {
+    #[cfg(not(feature = "hls"))]
+    pub(super) fn on_manifest(
+        &mut self,
+        _now: Timestamp,
+        _url: String,
+        _body: String,
+    ) -> Result<(), AgentError> {
+        Err(ManifestError::FormatNotBuilt { format: "HLS" }.into())
+    }
+
+    #[cfg(feature = "hls")]
     pub(super) fn on_manifest(
         &mut self,
         now: Timestamp,
@@ -115,21 +127,24 @@ impl Agent {
             .collect();
         let selector = EdgeSelector::from_presentation(&p, scfg, extra)
             .map_err(|_| AgentError::NothingToPlay)?;
-        self.steering = p.steering.as_ref().and_then(|s| {
-            let proto = if p.format == ManifestFormat::Dash {
-                SteeringProtocol::Dash
-            } else {
-                SteeringProtocol::Hls
-            };
-            SteeringClient::new(&s.server_uri, proto, now).ok()
-        });
         self.rung_map = rungs.into_iter().map(|r| r.1).collect();
         self.ladder = Some(ladder);
         self.selector = Some(selector);
-        if let (Some(c), Some(sel)) = (&self.steering, &mut self.selector)
-            && let Some(m) = c.manifest()
+        #[cfg(feature = "hls")]
         {
-            let _ = sel.apply_steering(m);
+            self.steering = p.steering.as_ref().and_then(|s| {
+                let proto = if p.format == ManifestFormat::Dash {
+                    SteeringProtocol::Dash
+                } else {
+                    SteeringProtocol::Hls
+                };
+                SteeringClient::new(&s.server_uri, proto, now).ok()
+            });
+            if let (Some(c), Some(sel)) = (&self.steering, &mut self.selector)
+                && let Some(m) = c.manifest()
+            {
+                let _ = sel.apply_steering(m);
+            }
         }
         // A lone live media playlist is its own refresh target.
         if p.format == ManifestFormat::HlsMedia && p.kind != PresentationKind::Vod {
@@ -172,16 +187,28 @@ impl Agent {
             .map(|d| now.saturating_add(d.max(Duration::from_millis(500))));
     }
 
+    #[cfg(not(feature = "hls"))]
+    pub(super) fn on_playlist(
+        &mut self,
+        _now: Timestamp,
+        _rid: RenditionId,
+        _body: &str,
+    ) -> Result<(), AgentError> {
+        Err(ManifestError::FormatNotBuilt { format: "HLS" }.into())
+    }
+
+    #[cfg(feature = "hls")]
     pub(super) fn on_playlist(
         &mut self,
         now: Timestamp,
         rid: RenditionId,
         body: &str,
     ) -> Result<(), AgentError> {
-        let Some(p) = &mut self.presentation else {
-            return Err(AgentError::UnknownRendition(rid.0));
-        };
-        let Some(r) = p.renditions.get(rid.0 as usize) else {
+        let Some(r) = self
+            .presentation
+            .as_ref()
+            .and_then(|p| p.renditions.get(rid.0 as usize))
+        else {
             return Err(AgentError::UnknownRendition(rid.0));
         };
         let base = r
@@ -189,17 +216,63 @@ impl Agent {
             .clone()
             .or_else(|| self.manifest_url.clone())
             .unwrap_or_default();
-        let opts = ParseOptions::new()
+        let opts = crate::ParseOptions::new()
             .strictness(self.cfg.strictness)
             .base_url(&base);
+        self.playlist_arrived(rid);
+        if let Some(p) = &mut self.presentation {
+            p.apply_media_playlist(rid, body.as_bytes(), &opts)?;
+        }
+        self.schedule_refresh(now, rid);
+        Ok(())
+    }
+
+    /// A host-parsed segment list for `rid` (see [`super::host`]).
+    pub(super) fn on_segments(
+        &mut self,
+        now: Timestamp,
+        rid: RenditionId,
+        index: SegmentIndex,
+    ) -> Result<(), AgentError> {
+        if self
+            .presentation
+            .as_ref()
+            .is_none_or(|p| rid.0 as usize >= p.renditions.len())
+        {
+            return Err(AgentError::UnknownRendition(rid.0));
+        }
+        self.playlist_arrived(rid);
+        if let Some(p) = &mut self.presentation {
+            p.apply_segment_index(rid, index)?;
+        }
+        self.schedule_refresh(now, rid);
+        Ok(())
+    }
+
+    /// Whether the segment list of `rung` on `edge` is loaded.
+    fn rung_listed(&self, rung: usize, edge: crate::edge::EdgeId) -> bool {
+        super::fetch::listed(self.presentation.as_ref(), self.rendition_for(rung, edge))
+    }
+
+    fn playlist_arrived(&mut self, rid: RenditionId) {
         if self.pending_playlist == Some(rid) {
             self.pending_playlist = None;
         }
         if self.refreshing == Some(rid) {
             self.refreshing = None;
         }
-        p.apply_media_playlist(rid, body.as_bytes(), &opts)?;
-        let segs = &p.renditions[rid.0 as usize].segments;
+    }
+
+    /// A live rendition's list is asked for again: at once when the server blocks until
+    /// it changes (LL-HLS), else after a target duration.
+    fn schedule_refresh(&mut self, now: Timestamp, rid: RenditionId) {
+        let Some(p) = &self.presentation else {
+            return;
+        };
+        let Some(r) = p.renditions.get(rid.0 as usize) else {
+            return;
+        };
+        let segs = &r.segments;
         if !segs.ended && p.kind != PresentationKind::Vod {
             let wait = if segs
                 .server_control
@@ -213,7 +286,6 @@ impl Agent {
             };
             self.refresh_at = Some((rid, now.saturating_add(wait)));
         }
-        Ok(())
     }
 
     pub(super) fn sample(
@@ -259,10 +331,14 @@ impl Agent {
             expected: ByteCount(req.expected),
             elapsed: sample.total,
         };
+        // A refetch goes to a rung whose segment list is in: a playlist round trip while
+        // the buffer drains would defeat the purpose (and a host that parses playlists
+        // itself may not have that list yet).
         let Some(lower) = self
             .abr
             .should_abandon(&ctx, &inflight)
             .filter(|&r| r < req.rung)
+            .and_then(|r| (0..=r).rev().find(|&r| self.rung_listed(r, req.edge)))
         else {
             return Ok(());
         };
@@ -283,7 +359,15 @@ impl Agent {
                 budget: seg_dur,
             };
             let c = sel.select(now, &plan);
-            if c.switched() && !c.misses_budget {
+            let there = super::fetch::rendition_in(
+                &self.rung_map,
+                req.rung,
+                Some(sel.edge(c.edge).pathway.as_str()),
+            );
+            if c.switched()
+                && !c.misses_budget
+                && super::fetch::listed(self.presentation.as_ref(), there)
+            {
                 edge = c.edge;
                 rung = req.rung;
                 why = format!(
@@ -304,7 +388,11 @@ impl Agent {
             }
         }
         self.forget_request();
-        match self.build_fetch(now, rung, edge, req.number, Some(why.clone())) {
+        let refetch = self.build_fetch(now, rung, edge, req.number, Some(why.clone()));
+        if let Some(o) = &refetch {
+            self.pin_unless_media(o, rung, edge);
+        }
+        match refetch {
             Some(Output::Fetch(f)) => self.push(Output::Abandon {
                 id,
                 refetch: f,

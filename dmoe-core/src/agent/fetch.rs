@@ -13,15 +13,11 @@ use crate::{ByteRange, ManifestFormat, MediaType, PlaybackState, RenditionId, Ti
 impl Agent {
     /// The rendition of `rung` served by `edge`, or the rung's first one.
     pub(super) fn rendition_for(&self, rung: usize, edge: EdgeId) -> Option<RenditionId> {
-        let list = self.rung_map.get(rung)?;
         let name = self
             .selector
             .as_ref()
             .map(|s| s.edge(edge).pathway.as_str());
-        list.iter()
-            .find(|(p, _)| Some(p.as_str()) == name)
-            .or(list.first())
-            .map(|(_, r)| *r)
+        rendition_in(&self.rung_map, rung, name)
     }
 
     /// A URL of `rendition` as served by `edge`.
@@ -357,6 +353,26 @@ impl Agent {
             why,
         ))
     }
+}
+
+/// The rendition of `rung` on the pathway `name` (the rung's first when that pathway
+/// has none).
+pub(super) fn rendition_in(
+    rung_map: &[Vec<(String, RenditionId)>],
+    rung: usize,
+    name: Option<&str>,
+) -> Option<RenditionId> {
+    let list = rung_map.get(rung)?;
+    list.iter()
+        .find(|(p, _)| Some(p.as_str()) == name)
+        .or(list.first())
+        .map(|(_, r)| *r)
+}
+
+/// Whether the segment list of `rid` is loaded.
+pub(super) fn listed(p: Option<&crate::Presentation>, rid: Option<RenditionId>) -> bool {
+    rid.and_then(|rid| p?.renditions.get(rid.0 as usize))
+        .is_some_and(|r| r.segments.loaded)
 }
 
 /// The segment numbered `number` (segments are in ascending number order; a linear scan

@@ -10,6 +10,7 @@ use crate::units::{serde_opt_secs, serde_secs};
 use crate::{ByteRange, ManifestError, MediaType, PlaybackState, RenditionId, Timestamp};
 
 use super::cmcd::Cmcd;
+use super::host::{HostRendition, HostSegments};
 
 /// Identifies one request the agent asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -79,6 +80,23 @@ pub enum Event {
         rendition: RenditionId,
         /// Its text.
         body: String,
+    },
+    /// The host parsed the manifest itself: its ladder, rendition `i` being entry `i`
+    /// (see [`host`](super::host)). Replaces any earlier presentation, as
+    /// [`Event::ManifestLoaded`] does.
+    LadderLoaded {
+        /// The manifest's URL (for reports).
+        url: String,
+        /// The renditions.
+        renditions: Vec<HostRendition>,
+    },
+    /// The host parsed a rendition's media playlist itself (first load or a live
+    /// refresh): its segments, merged as [`Event::PlaylistLoaded`] merges a playlist.
+    SegmentsLoaded {
+        /// The rendition.
+        rendition: RenditionId,
+        /// Its segments.
+        segments: HostSegments,
     },
     /// A playlist or manifest request failed.
     PlaylistFailed {

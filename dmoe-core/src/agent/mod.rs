@@ -65,6 +65,7 @@ mod cmcd;
 mod config;
 mod events;
 mod fetch;
+pub mod host;
 mod io;
 mod qoe;
 
@@ -72,14 +73,19 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 pub use cmcd::{Cmcd, CmcdObject, CmcdState};
-pub use config::{CmcdConfig, CmcdMode, Config, ConfigError, EdgeEntry, TelemetryConfig};
+pub use config::{
+    CmcdConfig, CmcdMode, Config, ConfigError, ConfigValue, EdgeEntry, TelemetryConfig,
+};
+pub use host::{HostInit, HostRendition, HostSegment, HostSegments};
 pub use io::{AgentError, Event, Failure, Fetch, Input, ObjectKind, Output, RequestId};
 pub use qoe::{EdgeTraffic, Qoe, Report};
 
-use crate::edge::{EdgeId, EdgeSelector, FetchPlan, SteeringClient, SteeringOutcome};
+use crate::edge::{EdgeId, EdgeSelector, FetchPlan};
+#[cfg(feature = "hls")]
+use crate::edge::{SteeringClient, SteeringOutcome};
 use crate::{
-    AbrContext, AbrController, Bitrate, Caps, Ladder, LiveContext, MediaType, ParseOptions,
-    PathEstimate, PlaybackState, Presentation, PresentationKind, RenditionId, Rung, Timestamp,
+    AbrContext, AbrController, Bitrate, Caps, Ladder, LiveContext, MediaType, PathEstimate,
+    PlaybackState, Presentation, PresentationKind, RenditionId, Rung, Timestamp,
 };
 
 /// A rung while the ladder is built: bitrate, renditions per pathway, the rung.
@@ -122,6 +128,7 @@ pub struct Agent {
     /// Per rung: the renditions serving it, with their pathway.
     rung_map: Vec<Vec<(String, RenditionId)>>,
     selector: Option<EdgeSelector>,
+    #[cfg(feature = "hls")]
     steering: Option<SteeringClient>,
     next_number: Option<u64>,
     loaded_init: Option<(RenditionId, u32)>,
@@ -152,6 +159,9 @@ pub struct Agent {
     /// An explanation waiting for the fetch it belongs to (a failover that first needed
     /// the other pathway's playlist).
     carry_why: Option<String>,
+    /// Rung and edge an abandonment chose, kept until its refetch's media request is out
+    /// (the refetch may first need the rung's playlist or init section).
+    pinned: Option<(usize, EdgeId)>,
     last_why: Option<String>,
     /// Buffers of polled outputs, reused for new ones ([`Agent::poll_output_into`]).
     pool: Vec<String>,
@@ -220,6 +230,7 @@ impl Agent {
             ladder: None,
             rung_map: Vec::new(),
             selector: None,
+            #[cfg(feature = "hls")]
             steering: None,
             next_number: None,
             loaded_init: None,
@@ -247,6 +258,7 @@ impl Agent {
             final_report_sent: false,
             suggested_rate: None,
             carry_why: None,
+            pinned: None,
             last_why: None,
             refresh_at_next: None,
             refreshing: None,
@@ -468,8 +480,9 @@ impl Agent {
             .is_some_and(|p| p.kind != PresentationKind::Vod)
     }
 
-    fn parse_options(&self, base: &str) -> ParseOptions {
-        ParseOptions::new()
+    #[cfg(feature = "hls")]
+    fn parse_options(&self, base: &str) -> crate::ParseOptions {
+        crate::ParseOptions::new()
             .strictness(self.cfg.strictness)
             .base_url(base)
     }
@@ -496,6 +509,17 @@ impl Agent {
             Event::Tick => Ok(()),
             Event::ManifestLoaded { url, body } => self.on_manifest(now, url, body),
             Event::PlaylistLoaded { rendition, body } => self.on_playlist(now, rendition, &body),
+            Event::LadderLoaded { url, renditions } => {
+                let p = host::presentation(&renditions, &crate::Limits::default())?;
+                self.install(now, url, p)
+            }
+            Event::SegmentsLoaded {
+                rendition,
+                segments,
+            } => {
+                let index = host::segment_index(segments, &crate::Limits::default())?;
+                self.on_segments(now, rendition, index)
+            }
             Event::PlaylistFailed { rendition, .. } => {
                 self.pending_playlist = None;
                 if let Some(r) = self.refreshing.take() {
@@ -507,6 +531,7 @@ impl Agent {
                 }
                 Ok(())
             }
+            #[cfg(feature = "hls")]
             Event::SteeringLoaded {
                 status,
                 retry_after,
@@ -528,12 +553,16 @@ impl Agent {
                 }
                 Ok(())
             }
+            #[cfg(feature = "hls")]
             Event::SteeringFailed => {
                 if let Some(c) = &mut self.steering {
                     c.on_network_error(now);
                 }
                 Ok(())
             }
+            // Without the `hls` feature there is no steering client to answer.
+            #[cfg(not(feature = "hls"))]
+            Event::SteeringLoaded { .. } | Event::SteeringFailed => Ok(()),
             Event::RequestStarted { id } => {
                 match &mut self.request {
                     Some(r) if r.id == id => r.started = Some(now),
@@ -594,6 +623,7 @@ impl Agent {
             }
             Event::Seek { position } => {
                 self.forget_request();
+                self.pinned = None;
                 self.video_buffer = Some(Duration::ZERO);
                 self.audio_buffer = self.audio_buffer.map(|_| Duration::ZERO);
                 self.urgent = true;
@@ -711,8 +741,8 @@ impl Agent {
         if self.presentation.is_none() {
             return;
         }
-        // Steering.
         let current = self.selector.as_ref().and_then(|s| s.current());
+        #[cfg(feature = "hls")]
         if let Some(c) = &mut self.steering {
             let name = current
                 .zip(self.selector.as_ref())
@@ -788,10 +818,15 @@ impl Agent {
             }
         }
         // When to be called next.
+        #[cfg(feature = "hls")]
+        let steering = self
+            .steering
+            .as_ref()
+            .and_then(SteeringClient::next_fetch_at);
+        #[cfg(not(feature = "hls"))]
+        let steering = None;
         let candidates = [
-            self.steering
-                .as_ref()
-                .and_then(SteeringClient::next_fetch_at),
+            steering,
             self.manifest_refresh_at,
             self.refresh_at.map(|r| r.1),
             self.telemetry_at.filter(|_| self.cfg.telemetry.enabled),
@@ -808,7 +843,11 @@ impl Agent {
         let Some(ladder) = self.ladder.take() else {
             return;
         };
-        let chosen = self.choose_with(now, &ladder);
+        let pinned = self.pinned.take();
+        let chosen = match pinned {
+            Some((rung, edge)) => Some((rung.min(ladder.len() - 1), edge, None)),
+            None => self.choose_with(now, &ladder),
+        };
         self.ladder = Some(ladder);
         let Some((rung, edge, why)) = chosen else {
             return;
@@ -827,7 +866,20 @@ impl Agent {
             return;
         };
         if let Some(o) = self.build_fetch(now, rung, edge, number, why) {
+            if pinned.is_some() {
+                self.pin_unless_media(&o, rung, edge);
+            }
             self.push(o);
+        }
+    }
+
+    /// After an abandonment, or a pinned step towards its refetch: keep `rung` and `edge`
+    /// until the media request itself goes out, so loading the rung's playlist or init
+    /// section first does not let a fresh decision undo the abandonment.
+    pub(super) fn pin_unless_media(&mut self, o: &Output, rung: usize, edge: EdgeId) {
+        let media = matches!(o, Output::Fetch(f) if f.kind == ObjectKind::Media);
+        if !media {
+            self.pinned = Some((rung, edge));
         }
     }
 

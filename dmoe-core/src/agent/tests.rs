@@ -26,6 +26,7 @@ impl AbrController for Rate {
     }
 }
 
+#[cfg(feature = "hls")]
 const MASTER: &str = "#EXTM3U
 #EXT-X-CONTENT-STEERING:SERVER-URI=\"https://steer.example/s\",PATHWAY-ID=\"a\"
 #EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,PATHWAY-ID=\"a\"
@@ -37,6 +38,55 @@ https://b.example/low.m3u8
 #EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1280x720,PATHWAY-ID=\"b\"
 https://b.example/high.m3u8
 ";
+
+/// The ladder of a plain two-variant multivariant playlist, as a host parses it.
+const PLAIN: &str = "#EXTM3U
+#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS=\"avc1.4d401e,mp4a.40.2\"
+https://a.example/low.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1280x720,CODECS=\"avc1.4d401f,mp4a.40.2\"
+https://a.example/high.m3u8
+";
+
+fn plain_ladder() -> Vec<HostRendition> {
+    [
+        (800_000, 640, 360, "avc1.4d401e"),
+        (3_000_000, 1280, 720, "avc1.4d401f"),
+    ]
+    .into_iter()
+    .zip(["low", "high"])
+    .map(|((bandwidth, w, h, v), name)| HostRendition {
+        bandwidth,
+        width: Some(w),
+        height: Some(h),
+        codecs: Some(format!("{v},mp4a.40.2")),
+        url: format!("https://a.example/{name}.m3u8"),
+        ..HostRendition::default()
+    })
+    .collect()
+}
+
+/// What a host's parser makes of [`media`]`(n)` loaded from `url`.
+fn host_media(url: &str, n: u64) -> HostSegments {
+    let dir = &url[..url.rfind('/').map_or(0, |i| i + 1)];
+    HostSegments {
+        ended: true,
+        target_duration: Some(Duration::from_secs(4)),
+        inits: vec![HostInit {
+            url: format!("{dir}init.mp4"),
+            byte_range: None,
+        }],
+        segments: (0..n)
+            .map(|i| HostSegment {
+                number: i,
+                start: Duration::from_secs(4 * i),
+                duration: Duration::from_secs(4),
+                url: format!("{dir}seg{i}.m4s"),
+                byte_range: None,
+                init: Some(0),
+            })
+            .collect(),
+    }
+}
 
 fn media(n: usize) -> String {
     let mut s = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n");
@@ -70,7 +120,20 @@ fn cfg() -> Config {
 /// `fail` says so), playlists and steering answer in 30 ms, timeouts are honoured, and
 /// playback starts after the first media segment. Runs until `until_ms`; returns every
 /// output.
+#[cfg(feature = "hls")]
 fn host(a: &mut Agent, until_ms: u64, mbps: f64, fail: impl Fn(&Fetch) -> bool) -> Vec<Output> {
+    run_host(a, until_ms, mbps, fail, false)
+}
+
+/// [`host`], answering `LoadPlaylist` with the segment list as text or, `typed`, as a host
+/// parser's objects ([`Event::SegmentsLoaded`]).
+fn run_host(
+    a: &mut Agent,
+    until_ms: u64,
+    mbps: f64,
+    fail: impl Fn(&Fetch) -> bool,
+    typed: bool,
+) -> Vec<Output> {
     let mut all = Vec::new();
     let mut now = 0u64;
     let mut pending: Vec<(u64, u64, Event)> = Vec::new();
@@ -114,16 +177,20 @@ fn host(a: &mut Agent, until_ms: u64, mbps: f64, fail: impl Fn(&Fetch) -> bool) 
                     pending.retain(|(_, _, e)| !matches!(e, Event::RequestCompleted { id: i, .. } | Event::RequestFailed { id: i, .. } if *i == id));
                     fetch(&refetch, &mut pending, &mut seq);
                 }
-                Output::LoadPlaylist { rendition, .. } => {
+                Output::LoadPlaylist { rendition, url } => {
                     seq += 1;
-                    pending.push((
-                        now + 30,
-                        seq,
+                    let event = if typed {
+                        Event::SegmentsLoaded {
+                            rendition,
+                            segments: host_media(&url, 10),
+                        }
+                    } else {
                         Event::PlaylistLoaded {
                             rendition,
                             body: media(10),
-                        },
-                    ));
+                        }
+                    };
+                    pending.push((now + 30, seq, event));
                 }
                 Output::LoadSteering { .. } => {
                     seq += 1;
@@ -188,6 +255,7 @@ fn fetches(outs: &[Output]) -> Vec<&Fetch> {
         .collect()
 }
 
+#[cfg(feature = "hls")]
 fn start() -> Agent {
     let mut a = Agent::new(cfg(), Box::new(Rate::default())).unwrap();
     a.handle_input(Input::new(
@@ -201,6 +269,7 @@ fn start() -> Agent {
     a
 }
 
+#[cfg(feature = "hls")]
 #[test]
 fn plays_a_vod_session_to_the_end() {
     let mut a = start();
@@ -226,6 +295,7 @@ fn plays_a_vod_session_to_the_end() {
     assert!(a.qoe().avg_bitrate_kbps > 800.0);
 }
 
+#[cfg(feature = "hls")]
 #[test]
 fn a_failed_request_moves_to_the_other_pathway() {
     let mut a = start();
@@ -247,6 +317,7 @@ fn a_failed_request_moves_to_the_other_pathway() {
     );
 }
 
+#[cfg(feature = "hls")]
 #[test]
 fn a_cancelled_request_is_not_a_failure() {
     let mut a = start();
@@ -311,6 +382,7 @@ fn a_cancelled_request_is_not_a_failure() {
     assert!(a.qoe().edges.iter().all(|e| e.failures == 0));
 }
 
+#[cfg(feature = "hls")]
 #[test]
 fn misuse_is_a_typed_error() {
     let mut a = start();
@@ -362,6 +434,7 @@ fn misuse_is_a_typed_error() {
     ));
 }
 
+#[cfg(feature = "hls")]
 #[test]
 fn replaying_the_recording_gives_the_same_decisions() {
     let mut a = start();
@@ -424,6 +497,7 @@ fn config_reads_json_with_defaults_and_refuses_nonsense() {
     ));
 }
 
+#[cfg(feature = "hls")]
 #[test]
 fn live_ll_hls_refreshes_with_blocking_reload_parameters() {
     let mut a = Agent::new(Config::default(), Box::new(Rate::default())).unwrap();
@@ -451,4 +525,236 @@ fn live_ll_hls_refreshes_with_blocking_reload_parameters() {
     let f = fetches(&outs);
     assert_eq!(f[0].segment, 100);
     assert_eq!(f[0].kind, ObjectKind::Init);
+}
+
+fn start_typed(c: Config) -> Agent {
+    let mut a = Agent::new(c, Box::new(Rate::default())).unwrap();
+    a.handle_input(Input::new(
+        t(0),
+        Event::LadderLoaded {
+            url: "https://a.example/master.m3u8".into(),
+            renditions: plain_ladder(),
+        },
+    ))
+    .unwrap();
+    a
+}
+
+#[test]
+fn plays_a_host_parsed_session_to_the_end() {
+    let mut a = start_typed(cfg());
+    let outs = run_host(&mut a, 120_000, 10.0, |_| false, true);
+    let f = fetches(&outs);
+    assert_eq!(f[0].kind, ObjectKind::Init, "init before the first segment");
+    assert_eq!(
+        f[0].url.split('?').next(),
+        Some("https://a.example/init.mp4")
+    );
+    let media: Vec<u64> = f
+        .iter()
+        .filter(|f| f.kind == ObjectKind::Media)
+        .map(|f| f.segment)
+        .collect();
+    assert_eq!(media, (0..10).collect::<Vec<_>>(), "every segment once");
+    assert_eq!(f.last().unwrap().bitrate_kbps, 3000, "climbed to the top");
+    assert!(
+        f.last()
+            .unwrap()
+            .url
+            .starts_with("https://a.example/seg9.m4s?CMCD=")
+    );
+    // The recording holds the typed inputs: a replay decides the same.
+    let rec = a.recording().to_vec();
+    let mut b = Agent::new(cfg(), Box::new(Rate::default())).unwrap();
+    let mut replayed = Vec::new();
+    for line in &rec[1..] {
+        b.handle_input(serde_json::from_str(line).unwrap()).unwrap();
+        replayed.extend(drain(&mut b));
+    }
+    assert_eq!(replayed, outs);
+}
+
+#[cfg(feature = "hls")]
+#[test]
+fn host_parsed_and_text_manifests_give_the_same_decisions() {
+    let mut text = Agent::new(cfg(), Box::new(Rate::default())).unwrap();
+    text.handle_input(Input::new(
+        t(0),
+        Event::ManifestLoaded {
+            url: "https://a.example/master.m3u8".into(),
+            body: PLAIN.into(),
+        },
+    ))
+    .unwrap();
+    let from_text = run_host(&mut text, 120_000, 4.0, |f| f.segment == 5, false);
+    let mut typed = start_typed(cfg());
+    let from_objects = run_host(&mut typed, 120_000, 4.0, |f| f.segment == 5, true);
+    assert!(fetches(&from_text).len() > 10);
+    assert_eq!(from_objects, from_text);
+}
+
+#[test]
+fn bad_host_lists_are_typed_errors() {
+    let mut a = start_typed(cfg());
+    drain(&mut a);
+    let good = host_media("https://a.example/low.m3u8", 3);
+    let mut cases = Vec::new();
+    let mut c = good.clone();
+    c.segments[2].number = 1;
+    cases.push(c);
+    let mut c = good.clone();
+    c.segments[1].duration = Duration::ZERO;
+    cases.push(c);
+    let mut c = good.clone();
+    c.segments[0].init = Some(4);
+    cases.push(c);
+    let mut c = good.clone();
+    c.segments[0].url.clear();
+    cases.push(c);
+    for (i, segments) in cases.into_iter().enumerate() {
+        let r = a.handle_input(Input::new(
+            t(1 + i as u64),
+            Event::SegmentsLoaded {
+                rendition: RenditionId(0),
+                segments,
+            },
+        ));
+        assert!(
+            matches!(r, Err(AgentError::InvalidValue(_))),
+            "case {i}: {r:?}"
+        );
+        drain(&mut a);
+    }
+    assert_eq!(
+        a.handle_input(Input::new(
+            t(10),
+            Event::SegmentsLoaded {
+                rendition: RenditionId(9),
+                segments: good.clone(),
+            },
+        )),
+        Err(AgentError::UnknownRendition(9))
+    );
+    drain(&mut a);
+    // Still usable: the good list is taken.
+    a.handle_input(Input::new(
+        t(11),
+        Event::SegmentsLoaded {
+            rendition: RenditionId(0),
+            segments: good,
+        },
+    ))
+    .unwrap();
+    assert!(drain(&mut a).iter().any(|o| matches!(o, Output::Fetch(_))));
+    // An empty ladder has nothing to play.
+    let mut b = Agent::new(cfg(), Box::new(Rate::default())).unwrap();
+    assert_eq!(
+        b.handle_input(Input::new(
+            t(0),
+            Event::LadderLoaded {
+                url: String::new(),
+                renditions: vec![HostRendition::default()],
+            },
+        )),
+        Err(AgentError::NothingToPlay)
+    );
+}
+
+#[cfg(not(feature = "hls"))]
+#[test]
+fn without_the_hls_feature_text_and_hosts_are_refused_with_types() {
+    let mut a = Agent::new(cfg(), Box::new(Rate::default())).unwrap();
+    assert_eq!(
+        a.handle_input(Input::new(
+            t(0),
+            Event::ManifestLoaded {
+                url: "https://a.example/master.m3u8".into(),
+                body: PLAIN.into(),
+            },
+        )),
+        Err(AgentError::Manifest(crate::ManifestError::FormatNotBuilt {
+            format: "HLS"
+        }))
+    );
+    let c = Config::from_json(r#"{"edges":[{"pathway":"b","host":"b.example"}]}"#);
+    assert!(matches!(c, Err(ConfigError::NotBuilt("edges.host"))));
+}
+
+/// What a host holding settings as values does: every scalar by its dotted key, edges
+/// pushed (the npm package's wrapper walks a JS object the same way).
+fn config_by_keys(json: &str) -> Result<Config, ConfigError> {
+    fn walk(c: &mut Config, prefix: &str, v: &serde_json::Value) -> Result<(), ConfigError> {
+        let obj = v.as_object().expect("an object");
+        for (k, v) in obj {
+            let key = format!("{prefix}{k}");
+            let value = match v {
+                serde_json::Value::Object(_) => {
+                    walk(c, &format!("{key}."), v)?;
+                    continue;
+                }
+                serde_json::Value::Array(edges) if key == "edges" => {
+                    for e in edges {
+                        c.edges.push(serde_json::from_value(e.clone()).unwrap());
+                    }
+                    continue;
+                }
+                serde_json::Value::Null => ConfigValue::Null,
+                serde_json::Value::Bool(b) => ConfigValue::Bool(*b),
+                serde_json::Value::Number(n) => ConfigValue::Number(n.as_f64().unwrap()),
+                serde_json::Value::String(s) => ConfigValue::Text(s.clone()),
+                serde_json::Value::Array(_) => panic!("no other list"),
+            };
+            c.set(&key, value)?;
+        }
+        Ok(())
+    }
+    let mut c = Config::default();
+    walk(&mut c, "", &serde_json::from_str(json).unwrap())?;
+    c.validate()?;
+    Ok(c)
+}
+
+#[test]
+fn settings_by_key_match_the_json_reader() {
+    let full = r#"{"abr":"bola","max_buffer":42.5,"max_bitrate_kbps":5000,"max_height":720,
+        "edges":[{"pathway":"b","region":"eu","weight":2.0}],"region":"eu","session_id":"s-1",
+        "seed":99,"strictness":"strict","target_latency":3.5,
+        "cmcd":{"mode":"json","version":2,"content_id":"c"},
+        "telemetry":{"enabled":false,"interval":12,"device_id":null,"user_id":"u"},
+        "record":true,"record_limit":77}"#;
+    let by_keys = config_by_keys(full).unwrap();
+    assert_eq!(by_keys, Config::from_json(full).unwrap());
+    assert_ne!(by_keys, Config::default());
+    // Every serialised config reads back the same way by keys.
+    let round = serde_json::to_string(&by_keys).unwrap();
+    assert_eq!(config_by_keys(&round).unwrap(), by_keys);
+    let mut c = Config::default();
+    assert_eq!(
+        c.set("nope", ConfigValue::Bool(true)),
+        Err(ConfigError::UnknownKey("nope".into()))
+    );
+    for (key, value) in [
+        ("max_buffer", ConfigValue::Number(-1.0)),
+        ("max_buffer", ConfigValue::Text("10".into())),
+        ("seed", ConfigValue::Number(1.5)),
+        ("max_height", ConfigValue::Number(f64::NAN)),
+        ("cmcd.mode", ConfigValue::Text("loud".into())),
+        ("record", ConfigValue::Number(1.0)),
+        ("abr", ConfigValue::Null),
+        ("edges", ConfigValue::Null),
+    ] {
+        assert!(
+            matches!(
+                c.set(key, value.clone()),
+                Err(ConfigError::WrongType { .. })
+            ),
+            "{key} = {value:?}"
+        );
+    }
+    assert_eq!(c, Config::default(), "a refused value changes nothing");
+    // Ranges are the validator's: the same refusal as from JSON.
+    assert!(matches!(
+        config_by_keys(r#"{"max_buffer":0}"#),
+        Err(ConfigError::OutOfRange("max_buffer"))
+    ));
 }

@@ -52,10 +52,9 @@ use crate::{Bitrate, Presentation, Timestamp, TransferSample};
 pub use breaker::{Breaker, BreakerConfig, BreakerState};
 pub use cmsd::{CmsdDynamic, CmsdError, CmsdHop, CmsdStatic, ObjectType};
 pub use rng::rendezvous_score;
-pub use steering::{
-    PathwayClone, SteeringClient, SteeringError, SteeringManifest, SteeringOutcome,
-    SteeringProtocol, SteeringRequest, UriReplacement,
-};
+pub use steering::{PathwayClone, SteeringError, SteeringManifest, UriReplacement};
+#[cfg(feature = "hls")]
+pub use steering::{SteeringClient, SteeringOutcome, SteeringProtocol, SteeringRequest};
 
 use rng::SplitMix;
 
@@ -76,13 +75,13 @@ pub enum EdgeError {
     #[error("no edges")]
     NoEdges,
     /// Two edges with one pathway ID.
-    #[error("duplicate edge {0:?}")]
+    #[error("duplicate edge \"{0}\"")]
     Duplicate(String),
     /// More than [`MAX_EDGES`].
     #[error("more than {MAX_EDGES} edges")]
     TooMany,
     /// A clone's base pathway is unknown.
-    #[error("pathway clone {id:?}: unknown base pathway {base:?}")]
+    #[error("pathway clone \"{id}\": unknown base pathway \"{base}\"")]
     UnknownBase {
         /// The clone's ID.
         id: String,
@@ -90,7 +89,7 @@ pub enum EdgeError {
         base: String,
     },
     /// A weight that is not a positive finite number.
-    #[error("edge {0:?}: weight must be positive and finite")]
+    #[error("edge \"{0}\": weight must be positive and finite")]
     BadWeight(String),
 }
 

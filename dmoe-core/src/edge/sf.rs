@@ -257,9 +257,16 @@ impl Parser<'_> {
                 if frac > 3 {
                     return Err(SfError::NumberOutOfRange { offset: start });
                 }
-                text.parse::<f64>()
-                    .map(BareItem::Decimal)
-                    .map_err(|_| SfError::NumberOutOfRange { offset: start })
+                // At most 12 + 3 digits: the scaled integer is exact in an f64, and one
+                // division by an exact power of ten rounds correctly, as parsing would
+                // (without pulling a float parser and its tables into the wasm).
+                let scaled: String = text.chars().filter(|c| *c != '.').collect();
+                let scaled = scaled
+                    .parse::<i64>()
+                    .map_err(|_| SfError::NumberOutOfRange { offset: start })?;
+                Ok(BareItem::Decimal(
+                    scaled as f64 / [1.0, 10.0, 100.0, 1000.0][frac],
+                ))
             }
         }
     }

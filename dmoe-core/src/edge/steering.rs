@@ -24,10 +24,13 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "hls")]
 use serde_json::Value;
 use thiserror::Error;
+#[cfg(feature = "hls")]
 use url::Url;
 
+#[cfg(feature = "hls")]
 use crate::Timestamp;
 
 /// Largest steering manifest accepted, bytes.
@@ -77,13 +80,13 @@ pub enum SteeringError {
     #[error("steering manifest: unsupported VERSION {0}")]
     UnsupportedVersion(String),
     /// A pathway ID with characters outside `[A-Za-z0-9._-]`, or empty.
-    #[error("steering manifest: invalid pathway ID {0:?}")]
+    #[error("steering manifest: invalid pathway ID \"{0}\"")]
     InvalidPathwayId(String),
     /// The same pathway ID twice in `PATHWAY-PRIORITY`, or a clone reusing an ID.
-    #[error("steering manifest: duplicate pathway ID {0:?}")]
+    #[error("steering manifest: duplicate pathway ID \"{0}\"")]
     DuplicatePathway(String),
     /// A URI in the manifest (`RELOAD-URI`, `HOST`, a per-variant URI) is not usable.
-    #[error("steering manifest: {key} is not a valid URI or host: {value:?}")]
+    #[error("steering manifest: {key} is not a valid URI or host: \"{value}\"")]
     BadUri {
         /// The key.
         key: &'static str,
@@ -91,8 +94,12 @@ pub enum SteeringError {
         value: String,
     },
     /// The steering server URI is not http(s) or a JSON `data:` URI.
-    #[error("steering server URI is not http(s) or a data: URI: {0:?}")]
+    #[error("steering server URI is not http(s) or a data: URI: \"{0}\"")]
     BadServerUri(String),
+    /// A host or query rewrite in a build without dmoe-core's `hls` feature (it brings
+    /// the URL parser the rewrite needs).
+    #[error("URI rewriting (HOST or PARAMS) needs dmoe-core's `hls` feature")]
+    NotBuilt,
 }
 
 /// `URI-REPLACEMENT` of a pathway clone.
@@ -127,6 +134,19 @@ impl UriReplacement {
         {
             return Ok(u);
         }
+        self.rewrite(uri)
+    }
+
+    #[cfg(not(feature = "hls"))]
+    fn rewrite(&self, uri: &str) -> Result<String, SteeringError> {
+        if self.host.is_some() || !self.params.is_empty() {
+            return Err(SteeringError::NotBuilt);
+        }
+        Ok(uri.to_owned())
+    }
+
+    #[cfg(feature = "hls")]
+    fn rewrite(&self, uri: &str) -> Result<String, SteeringError> {
         let mut u = crate::uri::parse(uri).ok_or_else(|| SteeringError::BadUri {
             key: "URI",
             value: uri.to_owned(),
@@ -183,6 +203,7 @@ pub struct SteeringManifest {
     pub pathway_clones: Vec<PathwayClone>,
 }
 
+#[cfg(feature = "hls")]
 fn valid_pathway_id(id: &str) -> bool {
     !id.is_empty()
         && id
@@ -190,6 +211,7 @@ fn valid_pathway_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
 }
 
+#[cfg(feature = "hls")]
 fn string_map(v: &Value, key: &'static str) -> Result<Vec<(String, String)>, SteeringError> {
     let obj = v.as_object().ok_or(SteeringError::WrongType {
         key,
@@ -213,6 +235,7 @@ fn string_map(v: &Value, key: &'static str) -> Result<Vec<(String, String)>, Ste
         .collect()
 }
 
+#[cfg(feature = "hls")]
 impl SteeringManifest {
     /// Parse and validate a steering manifest.
     pub fn parse(body: &[u8]) -> Result<Self, SteeringError> {
@@ -389,6 +412,7 @@ impl SteeringManifest {
     }
 }
 
+#[cfg(feature = "hls")]
 /// Which standard's query parameters to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SteeringProtocol {
@@ -398,6 +422,7 @@ pub enum SteeringProtocol {
     Dash,
 }
 
+#[cfg(feature = "hls")]
 /// A fetch the host should make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SteeringRequest {
@@ -405,6 +430,7 @@ pub struct SteeringRequest {
     pub url: String,
 }
 
+#[cfg(feature = "hls")]
 /// What a response did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SteeringOutcome {
@@ -418,6 +444,7 @@ pub enum SteeringOutcome {
     Failed,
 }
 
+#[cfg(feature = "hls")]
 /// The state of a session's steering.
 #[derive(Debug, Clone)]
 pub struct SteeringClient {
@@ -431,10 +458,12 @@ pub struct SteeringClient {
     generation: u64,
 }
 
+#[cfg(feature = "hls")]
 fn ttl_after(now: Timestamp, d: Duration) -> Timestamp {
     now.saturating_add(d)
 }
 
+#[cfg(feature = "hls")]
 impl SteeringClient {
     /// A client for the steering server at `server_uri`, first fetch due at `now`. A
     /// `data:` URI (JSON, base64 or percent-encoded) is applied at once, with no fetch.
@@ -613,6 +642,7 @@ impl SteeringClient {
     }
 }
 
+#[cfg(feature = "hls")]
 /// The body of a `data:` URI (after `data:`): base64 or percent-encoded.
 fn decode_data_uri(rest: &str) -> Option<Vec<u8>> {
     let (meta, data) = rest.split_once(',')?;
@@ -636,7 +666,7 @@ fn decode_data_uri(rest: &str) -> Option<Vec<u8>> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "hls"))]
 mod tests {
     use super::*;
 

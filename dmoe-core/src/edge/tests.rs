@@ -193,6 +193,7 @@ fn priors_from_region_and_coordinates() {
     assert_eq!(s.edge(e).pathway, "fra");
 }
 
+#[cfg(feature = "hls")]
 #[test]
 fn clones_and_rewrites() {
     let mut s = four();

@@ -341,7 +341,8 @@ impl MultivariantBuilder {
                 Some(id) => id,
                 None => {
                     let id = RenditionId(p.renditions.len() as u32);
-                    let media_type = media_type_of(v.codecs.as_deref(), v.resolution.is_some());
+                    let media_type =
+                        MediaType::of_stream(v.codecs.as_deref(), v.resolution.is_some());
                     let mut r = Rendition::new(id, uri.clone(), 0, media_type);
                     r.uri = Some(uri);
                     r.bandwidth = v.bandwidth;
@@ -380,30 +381,6 @@ impl MultivariantBuilder {
 }
 
 /// Guess the media type of a variant's own playlist from its codecs.
-fn media_type_of(codecs: Option<&str>, has_resolution: bool) -> MediaType {
-    if has_resolution {
-        return MediaType::Video;
-    }
-    match codecs {
-        Some(c) => {
-            let video = c.split(',').any(|c| {
-                let c = c.trim();
-                [
-                    "avc", "hvc", "hev", "av01", "vp09", "vp8", "dvh", "dva", "mp4v",
-                ]
-                .iter()
-                .any(|p| c.starts_with(p))
-            });
-            if video {
-                MediaType::Video
-            } else {
-                MediaType::Audio
-            }
-        }
-        None => MediaType::Video,
-    }
-}
-
 fn stream_inf(
     p: &mut Parser<'_>,
     tag: &'static str,

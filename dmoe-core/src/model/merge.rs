@@ -2,10 +2,12 @@
 //! updates) or a refreshed dynamic MPD into an existing model.
 
 use crate::error::{ManifestError, Rule};
+#[cfg(feature = "hls")]
 use crate::hls::{self, Variables};
 use crate::model::{
     InitSection, Key, ManifestFormat, Presentation, PresentationKind, RenditionId, SegmentIndex,
 };
+#[cfg(feature = "hls")]
 use crate::options::{Diagnostics, ParseOptions};
 
 /// What a live update changed.
@@ -178,23 +180,14 @@ impl Presentation {
     ///
     /// Relative URIs resolve against `opts.base_url`, or the rendition's own URI when that
     /// is unset. Variables of the multivariant playlist are available to `IMPORT`.
+    #[cfg(feature = "hls")]
     pub fn apply_media_playlist(
         &mut self,
         id: RenditionId,
         input: &[u8],
         opts: &ParseOptions,
     ) -> Result<MergeSummary, ManifestError> {
-        if self.format == ManifestFormat::Dash {
-            return Err(ManifestError::UpdateMismatch {
-                reason: "DASH renditions are updated with apply_mpd_update",
-            });
-        }
-        let rendition =
-            self.renditions
-                .get(id.0 as usize)
-                .ok_or(ManifestError::UpdateMismatch {
-                    reason: "unknown rendition id",
-                })?;
+        let rendition = self.segment_target(id)?;
         let mut o = opts.clone();
         if o.base_url.is_none() {
             o.base_url = rendition.uri.clone();
@@ -206,6 +199,21 @@ impl Presentation {
         let mut diag = Diagnostics::new(&o);
         let index = hls::parse_media_index(input, &o, &imports, &mut diag)?;
         self.warnings.append(&mut diag.warnings);
+        let summary = self.apply_segment_index(id, index)?;
+        let idx = self.renditions[id.0 as usize].segments.clone_timing();
+        hls::apply_playlist_timing(self, &idx);
+        Ok(summary)
+    }
+
+    /// Merge a newer segment index of an HLS-style rendition (one the host parsed itself,
+    /// or a media playlist) into the model, and set the presentation's kind from it: VOD
+    /// once the index is ended or of type VOD, else event or live.
+    pub fn apply_segment_index(
+        &mut self,
+        id: RenditionId,
+        index: SegmentIndex,
+    ) -> Result<MergeSummary, ManifestError> {
+        self.segment_target(id)?;
         let r = &mut self.renditions[id.0 as usize];
         let summary = r.segments.merge(index)?;
         let kind = match (r.segments.ended, r.segments.playlist_type) {
@@ -214,9 +222,21 @@ impl Presentation {
             (false, None) => PresentationKind::Live,
         };
         self.kind = kind;
-        let idx = self.renditions[id.0 as usize].segments.clone_timing();
-        hls::apply_playlist_timing(self, &idx);
         Ok(summary)
+    }
+
+    /// The rendition a media-playlist update goes to (not DASH, known id).
+    fn segment_target(&self, id: RenditionId) -> Result<&crate::model::Rendition, ManifestError> {
+        if self.format == ManifestFormat::Dash {
+            return Err(ManifestError::UpdateMismatch {
+                reason: "DASH renditions are updated with apply_mpd_update",
+            });
+        }
+        self.renditions
+            .get(id.0 as usize)
+            .ok_or(ManifestError::UpdateMismatch {
+                reason: "unknown rendition id",
+            })
     }
 
     /// Merge a refreshed dynamic MPD into this presentation.
@@ -309,6 +329,7 @@ impl Presentation {
 
 impl SegmentIndex {
     /// A copy of the fields that carry timing signalling (no segments).
+    #[cfg(feature = "hls")]
     fn clone_timing(&self) -> Self {
         Self {
             target_duration: self.target_duration,

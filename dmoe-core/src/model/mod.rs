@@ -84,6 +84,31 @@ pub enum MediaType {
     Unknown,
 }
 
+impl MediaType {
+    /// What a variant carries, from its `CODECS` and whether it declares a resolution:
+    /// video when it has a resolution, a video codec, or no codecs at all; else audio.
+    #[cfg_attr(not(any(feature = "hls", feature = "serde")), allow(dead_code))]
+    pub(crate) fn of_stream(codecs: Option<&str>, has_resolution: bool) -> Self {
+        if has_resolution {
+            return Self::Video;
+        }
+        match codecs {
+            Some(c) => {
+                let video = c.split(',').any(|c| {
+                    let c = c.trim();
+                    [
+                        "avc", "hvc", "hev", "av01", "vp09", "vp8", "dvh", "dva", "mp4v",
+                    ]
+                    .iter()
+                    .any(|p| c.starts_with(p))
+                });
+                if video { Self::Video } else { Self::Audio }
+            }
+            None => Self::Video,
+        }
+    }
+}
+
 /// Index of a [`Rendition`] in [`Presentation::renditions`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -190,6 +215,7 @@ pub struct Counts {
 }
 
 impl Presentation {
+    #[cfg_attr(not(any(feature = "hls", feature = "serde")), allow(dead_code))]
     pub(crate) fn empty(format: ManifestFormat, kind: PresentationKind) -> Self {
         Self {
             format,
@@ -374,6 +400,7 @@ pub struct Rendition {
 }
 
 impl Rendition {
+    #[cfg_attr(not(any(feature = "hls", feature = "serde")), allow(dead_code))]
     pub(crate) fn new(
         id: RenditionId,
         stable_key: String,
@@ -517,6 +544,7 @@ pub struct Segment {
 
 impl Segment {
     /// A plain segment: no discontinuity, init, keys, date or gap.
+    #[cfg_attr(not(any(feature = "hls", feature = "serde")), allow(dead_code))]
     pub(crate) fn plain(
         number: u64,
         url: String,

@@ -3,6 +3,8 @@
 //! ```text
 //! dmoe-replay FILE             print each output of the recorded session as a JSON line
 //! dmoe-replay --scripted       print the recording of the built-in scripted session
+//! dmoe-replay --scripted-host  the same for the built-in session of a host that parses
+//!                              manifests itself (typed ladder and segment lists)
 //! ```
 //!
 //! A recording is JSON lines: `{"config": {...}}` first, then one input per line, as
@@ -14,7 +16,8 @@ use std::process::ExitCode;
 
 use dmoe_core::agent::{CmcdConfig, CmcdMode, Config};
 
-const USAGE: &str = "usage: dmoe-replay FILE | dmoe-replay --scripted";
+const USAGE: &str =
+    "usage: dmoe-replay FILE | dmoe-replay --scripted | dmoe-replay --scripted-host";
 
 /// The configuration of the built-in scripted session.
 fn scripted_config() -> Config {
@@ -44,6 +47,11 @@ fn main() -> ExitCode {
     match args.as_slice() {
         [flag] if flag == "--scripted" => {
             let (mut agent, script) = dmoe_abr::sim::host::scripted_session(scripted_config());
+            let t = dmoe_abr::sim::host::run(&mut agent, &script);
+            print_lines(&t.recording)
+        }
+        [flag] if flag == "--scripted-host" => {
+            let (mut agent, script) = dmoe_abr::sim::host::scripted_host_session(scripted_config());
             let t = dmoe_abr::sim::host::run(&mut agent, &script);
             print_lines(&t.recording)
         }
