@@ -1,7 +1,9 @@
 //! The device agent with the hybrid ABR in a simulated player: the scripted session
 //! (an edge failure, a stall, a seek) and its replay.
 
-use dmoe_abr::sim::host::{run, scripted_host_session, scripted_session};
+#[cfg(feature = "hls")]
+use dmoe_abr::sim::host::scripted_session;
+use dmoe_abr::sim::host::{run, scripted_host_session};
 use dmoe_core::agent::ObjectKind;
 use dmoe_core::agent::{CmcdConfig, CmcdMode, Config, Output};
 
@@ -21,6 +23,8 @@ fn outputs(t: &[String]) -> Vec<Output> {
     t.iter().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
+// The text sessions need the HLS parser.
+#[cfg(feature = "hls")]
 #[test]
 fn scripted_session_survives_failure_stall_and_seek() {
     let (mut agent, script) = scripted_session(cfg());
@@ -66,6 +70,7 @@ fn scripted_session_survives_failure_stall_and_seek() {
     assert!(report["qoe"]["edges"].as_array().unwrap().len() == 2);
 }
 
+#[cfg(feature = "hls")]
 #[test]
 fn replay_gives_exactly_the_same_decisions() {
     let (mut agent, script) = scripted_session(cfg());

@@ -15,7 +15,13 @@
 // emergency switch does (FRAG_LOAD_EMERGENCY_ABORTED). Options come from `hls.config.dmoe`:
 //
 //   { config: {...agent Config keys...}, cmcd: 'query' | 'header' | undefined,
-//     onDecision(output), onTelemetry(json), onDiagnostic(message) }
+//     probe: true | undefined, onDecision(output), onTelemetry(json), onDiagnostic(message) }
+//
+// The agent's ABR defaults to 'hybrid-stable' here (a step up needs a clear, lasting gain:
+// fewer visible quality changes); `config: { abr: 'hybrid' }` picks the default hybrid.
+// The agent runs its own start-up, so the adapter turns hls.js's start-up bandwidth test
+// off (`testBandwidth`: it downloads the first fragment once to measure and again to play);
+// `probe: true` keeps it, and the agent then takes the test as its first sample.
 //
 // With `cmcd` set, pass `xhrSetup: DmoeAbrController.xhrSetup` in the hls.js config too:
 // the agent's CMCD keys for each bound fragment are attached to its request.
@@ -70,10 +76,11 @@ export class DmoeAbrController {
     this.options = hls.config.dmoe ?? {};
     this.E = hls.constructor.Events;
     this.bwEstimator = new EstimatorShim(hls.config.abrEwmaDefaultEstimate ?? 500000);
+    if (this.options.probe !== true) hls.config.testBandwidth = false;
     this.agent = null;
-    // Renditions whose segment list the agent waits for (hls.js loads it when asked for
-    // that level).
-    this.loadingPlaylists = new Set();
+    // The rendition whose segment list the agent waits for (hls.js loads it when that level
+    // is what nextAutoLevel answers), or -1.
+    this.wanted = -1;
     this.pending = [];
     this.inflight = null;
     this.lastLevel = -1;
@@ -121,7 +128,7 @@ export class DmoeAbrController {
     const next = this.pending.find((f) => f.kind === 'media') ?? this.pending[0];
     if (next) return this.clamp(this.level(next.rendition));
     // A decision waiting on a playlist is for that playlist's rendition.
-    for (const r of this.loadingPlaylists) return this.clamp(this.level(r));
+    if (this.wanted >= 0) return this.clamp(this.level(this.wanted));
     return this.lastLevel >= 0 ? this.clamp(this.lastLevel) : this.firstAutoLevel;
   }
 
@@ -175,6 +182,7 @@ export class DmoeAbrController {
       // Buffer a little past hls.js's own target, so a decision is waiting whenever
       // hls.js wants the next fragment.
       max_buffer: (this.hls.config.maxBufferLength ?? 30) + 10,
+      abr: 'hybrid-stable',
       // CMCD keys are always computed (the estimator shim reads `mtp`); they go on the
       // wire only when the app asked for them.
       cmcd: { mode: cmcd === 'header' ? 'header' : cmcd === 'query' ? 'query' : 'json' },
@@ -205,7 +213,7 @@ export class DmoeAbrController {
   /** Hands the agent the segment list hls.js parsed for `level`. */
   feedSegments(level, details) {
     if (!this.agent) return;
-    this.loadingPlaylists.delete(level);
+    if (this.wanted === level) this.wanted = -1;
     this.call((a) => {
       const inits = [];
       for (const frag of details.fragments ?? []) {
@@ -275,8 +283,8 @@ export class DmoeAbrController {
         // for it (nextAutoLevel points hls.js at that level meanwhile).
         if (this.firstLevel < 0) this.firstLevel = this.level(o.rendition);
         const details = this.hls.levels?.[o.rendition]?.details;
+        this.wanted = o.rendition;
         if (details) this.feedSegments(o.rendition, details);
-        else this.loadingPlaylists.add(o.rendition);
         break;
       }
       case 'set_playback_rate':
@@ -316,7 +324,7 @@ export class DmoeAbrController {
     this.agent = null;
     this.pending = [];
     this.inflight = null;
-    this.loadingPlaylists.clear();
+    this.wanted = -1;
     this.lastLevel = this.firstLevel = this.forced = -1;
   }
 
@@ -412,7 +420,16 @@ export class DmoeAbrController {
 
   onFragLoaded(_event, { frag }) {
     const f = this.inflight;
-    if (f && f.frag === frag) this.complete(f);
+    if (!f || f.frag !== frag) return;
+    this.complete(f);
+    if (frag.bitrateTest) {
+      // hls.js's start-up bandwidth test (with `probe: true`): measured, never buffered,
+      // and hls.js loads that position again. The agent keeps the sample and restarts
+      // fetching there with an empty buffer.
+      this.pending = [];
+      this.wanted = -1;
+      this.call((a) => a.seek(now(), frag.start));
+    }
   }
 
   /** Reports a finished load (init segments get no FRAG_LOADED: the timer sees them end). */
@@ -500,6 +517,7 @@ export class DmoeAbrController {
         break;
       case 'seeking':
         this.pending = [];
+        this.wanted = -1;
         this.call((a) => a.seek(t, media.currentTime));
         break;
       case 'timeupdate':

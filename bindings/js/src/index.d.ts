@@ -39,6 +39,8 @@ export interface DmoeHlsOptions {
   config?: Record<string, unknown>;
   /** Put the agent's CMCD on fragment requests (also set `xhrSetup: DmoeAbrController.xhrSetup`). */
   cmcd?: 'query' | 'header';
+  /** Keep hls.js's start-up bandwidth test (off by default: the agent runs its own start-up). */
+  probe?: boolean;
   onDecision?: (output: Output) => void;
   onTelemetry?: (json: string) => void;
   onDiagnostic?: (message: string) => void;

@@ -482,6 +482,8 @@ impl Agent {
         let Some(req) = self.take_request(id)? else {
             return Ok(());
         };
+        // The edge (or rung) that failed is decided afresh.
+        self.pinned = None;
         let name = self
             .selector
             .as_ref()

@@ -582,6 +582,7 @@ impl Agent {
             Event::RequestFailed { id, failure } => self.on_failed(now, id, failure),
             Event::RequestCancelled { id } => {
                 if let Some(r) = self.take_request(id)? {
+                    self.pinned = None;
                     // Put back, then forgotten like an abandoned one: late reports are ignored.
                     self.request = Some(r);
                     self.forget_request();
@@ -624,6 +625,9 @@ impl Agent {
             Event::Seek { position } => {
                 self.forget_request();
                 self.pinned = None;
+                // The playlist asked for before is for a decision the seek made moot; it is
+                // still taken when it arrives.
+                self.pending_playlist = None;
                 self.video_buffer = Some(Duration::ZERO);
                 self.audio_buffer = self.audio_buffer.map(|_| Duration::ZERO);
                 self.urgent = true;
@@ -843,8 +847,8 @@ impl Agent {
         let Some(ladder) = self.ladder.take() else {
             return;
         };
-        let pinned = self.pinned.take();
-        let chosen = match pinned {
+        let chosen = match self.pinned.take() {
+            // Its explanation went out with the init section or playlist request.
             Some((rung, edge)) => Some((rung.min(ladder.len() - 1), edge, None)),
             None => self.choose_with(now, &ladder),
         };
@@ -866,19 +870,17 @@ impl Agent {
             return;
         };
         if let Some(o) = self.build_fetch(now, rung, edge, number, why) {
-            if pinned.is_some() {
-                self.pin_unless_media(&o, rung, edge);
-            }
+            self.pin_unless_media(&o, rung, edge);
             self.push(o);
         }
     }
 
-    /// After an abandonment, or a pinned step towards its refetch: keep `rung` and `edge`
-    /// until the media request itself goes out, so loading the rung's playlist or init
-    /// section first does not let a fresh decision undo the abandonment.
+    /// A decision (or an abandonment's refetch) that first needs the rung's playlist or
+    /// init section keeps its rung and edge until the media request itself goes out: a
+    /// fresh decision in between would waste the init or playlist just fetched, and after
+    /// an abandonment could undo it and be abandoned again.
     pub(super) fn pin_unless_media(&mut self, o: &Output, rung: usize, edge: EdgeId) {
-        let media = matches!(o, Output::Fetch(f) if f.kind == ObjectKind::Media);
-        if !media {
+        if !matches!(o, Output::Fetch(f) if f.kind == ObjectKind::Media) {
             self.pinned = Some((rung, edge));
         }
     }

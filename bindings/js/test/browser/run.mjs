@@ -5,7 +5,9 @@
 // played to the end and DMOE's fragments were the agent's decisions (bound to its fetches).
 //
 // Usage: node test/browser/run.mjs   (after build.sh; makes the media on first use)
-// Env: DMOE_CHROMIUM (default /usr/bin/chromium), DMOE_MEDIA (default target/browser-media).
+// Env: DMOE_CHROMIUM (default /usr/bin/chromium), DMOE_MEDIA (default target/browser-media),
+// DMOE_AGENT_ABR (the agent's `abr` setting; default the agent's default), DMOE_ONLY=1
+// (DMOE's run only), DMOE_TRACE=1 (the page's decision log).
 import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -111,7 +113,8 @@ async function play(abr) {
   const log = [];
   page.on('console', (m) => log.push(m.text()));
   page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
-  await page.goto(`${base}/page.html?abr=${abr}${process.env.DMOE_TRACE ? '&trace' : ''}`);
+  const agentAbr = process.env.DMOE_AGENT_ABR ? `&agent_abr=${process.env.DMOE_AGENT_ABR}` : '';
+  await page.goto(`${base}/page.html?abr=${abr}${agentAbr}${process.env.DMOE_TRACE ? '&trace' : ''}`);
   const deadline = Date.now() + RUN_TIMEOUT_MS;
   let r;
   for (;;) {
