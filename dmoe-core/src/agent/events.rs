@@ -166,6 +166,7 @@ impl Agent {
         self.presentation = Some(p);
         self.next_number = None;
         self.loaded_init = None;
+        self.pinned = None;
         self.ended = false;
         self.forget_request();
         self.pending_playlist = None;

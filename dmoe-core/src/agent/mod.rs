@@ -644,6 +644,8 @@ impl Agent {
                 max_height,
                 max_bitrate_kbps,
             } => {
+                // New caps apply to the next media request, pinned or not.
+                self.pinned = None;
                 self.viewport.max_height = max_height.or(self.cfg.max_height);
                 self.viewport.max_bitrate = max_bitrate_kbps
                     .or(self.cfg.max_bitrate_kbps)
@@ -847,7 +849,9 @@ impl Agent {
         let Some(ladder) = self.ladder.take() else {
             return;
         };
-        let chosen = match self.pinned.take() {
+        // A pin names an edge of the selector it was made with.
+        let edges = self.selector.as_ref().map_or(0, EdgeSelector::len);
+        let chosen = match self.pinned.take().filter(|p| (p.1.0 as usize) < edges) {
             // Its explanation went out with the init section or playlist request.
             Some((rung, edge)) => Some((rung.min(ladder.len() - 1), edge, None)),
             None => self.choose_with(now, &ladder),
