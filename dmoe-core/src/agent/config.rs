@@ -220,6 +220,17 @@ const KEYS: [&str; 19] = [
 ];
 
 impl ConfigValue {
+    /// `Null` as `None`, anything else through `read`.
+    fn optional<T>(
+        self,
+        read: impl FnOnce(Self) -> Result<T, ConfigError>,
+    ) -> Result<Option<T>, ConfigError> {
+        match self {
+            Self::Null => Ok(None),
+            v => read(v).map(Some),
+        }
+    }
+
     fn text(self, key: &'static str) -> Result<String, ConfigError> {
         match self {
             Self::Text(s) => Ok(s),
@@ -227,13 +238,6 @@ impl ConfigValue {
                 key,
                 expected: "a string",
             }),
-        }
-    }
-
-    fn opt_text(self, key: &'static str) -> Result<Option<String>, ConfigError> {
-        match self {
-            Self::Null => Ok(None),
-            v => v.text(key).map(Some),
         }
     }
 
@@ -258,13 +262,6 @@ impl ConfigValue {
         }
     }
 
-    fn opt_whole(self, key: &'static str, max: u64) -> Result<Option<u64>, ConfigError> {
-        match self {
-            Self::Null => Ok(None),
-            v => v.whole(key, max).map(Some),
-        }
-    }
-
     fn seconds(self, key: &'static str) -> Result<Duration, ConfigError> {
         match self {
             Self::Number(n) => Duration::try_from_secs_f64(n).map_err(|_| ConfigError::WrongType {
@@ -275,13 +272,6 @@ impl ConfigValue {
                 key,
                 expected: "a number of seconds",
             }),
-        }
-    }
-
-    fn opt_seconds(self, key: &'static str) -> Result<Option<Duration>, ConfigError> {
-        match self {
-            Self::Null => Ok(None),
-            v => v.seconds(key).map(Some),
         }
     }
 }
@@ -317,12 +307,16 @@ impl Config {
         match key {
             "abr" => self.abr = v.text(key)?,
             "max_buffer" => self.max_buffer = v.seconds(key)?,
-            "max_bitrate_kbps" => self.max_bitrate_kbps = v.opt_whole(key, u64::from(u32::MAX))?,
-            "max_height" => {
-                self.max_height = v.opt_whole(key, u64::from(u32::MAX))?.map(|h| h as u32);
+            "max_bitrate_kbps" => {
+                self.max_bitrate_kbps = v.optional(|v| v.whole(key, u64::from(u32::MAX)))?;
             }
-            "region" => self.region = v.opt_text(key)?,
-            "session_id" => self.session_id = v.opt_text(key)?,
+            "max_height" => {
+                self.max_height = v
+                    .optional(|v| v.whole(key, u64::from(u32::MAX)))?
+                    .map(|h| h as u32);
+            }
+            "region" => self.region = v.optional(|v| v.text(key))?,
+            "session_id" => self.session_id = v.optional(|v| v.text(key))?,
             "seed" => self.seed = v.whole(key, 1 << 53)?,
             "strictness" => {
                 self.strictness = match v.text(key)?.as_str() {
@@ -337,7 +331,7 @@ impl Config {
                     }
                 }
             }
-            "target_latency" => self.target_latency = v.opt_seconds(key)?,
+            "target_latency" => self.target_latency = v.optional(|v| v.seconds(key))?,
             "cmcd.mode" => {
                 self.cmcd.mode = match v.text(key)?.as_str() {
                     "off" => CmcdMode::Off,
@@ -353,11 +347,11 @@ impl Config {
                 }
             }
             "cmcd.version" => self.cmcd.version = v.whole(key, 255)? as u8,
-            "cmcd.content_id" => self.cmcd.content_id = v.opt_text(key)?,
+            "cmcd.content_id" => self.cmcd.content_id = v.optional(|v| v.text(key))?,
             "telemetry.enabled" => self.telemetry.enabled = v.flag(key)?,
             "telemetry.interval" => self.telemetry.interval = v.seconds(key)?,
-            "telemetry.device_id" => self.telemetry.device_id = v.opt_text(key)?,
-            "telemetry.user_id" => self.telemetry.user_id = v.opt_text(key)?,
+            "telemetry.device_id" => self.telemetry.device_id = v.optional(|v| v.text(key))?,
+            "telemetry.user_id" => self.telemetry.user_id = v.optional(|v| v.text(key))?,
             "record" => self.record = v.flag(key)?,
             "record_limit" => self.record_limit = v.whole(key, u64::from(u32::MAX))? as usize,
             _ => {
