@@ -27,8 +27,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use dmoe_core::agent::{Agent, AgentError, Config, Event, Failure, Input, RequestId};
-use dmoe_core::{MediaType, PlaybackState, RenditionId, Timestamp};
+use dmoe_core::agent::{
+    Agent, AgentError, Config, Event, Failure, HostInit, HostRendition, HostSegment, HostSegments,
+    Input, RequestId,
+};
+use dmoe_core::{ByteRange, Limits, MediaType, PlaybackState, RenditionId, Timestamp};
 
 /// Result of a call. Numbers are part of the ABI and never reused.
 #[repr(C)]
@@ -380,6 +383,217 @@ pub unsafe extern "C" fn dmoe_agent_manifest_loaded(
                 Event::ManifestLoaded {
                     url: url.to_owned(),
                     body: body.to_owned(),
+                },
+            ),
+        )
+    })
+}
+
+/// One rendition of a ladder the host parsed itself (see `dmoe_agent_ladder_loaded`).
+/// Strings are UTF-8 with their lengths; a NULL `codecs` is "not declared".
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct dmoe_rendition {
+    /// Peak bitrate, bits per second (HLS `BANDWIDTH`); 0 is not offered.
+    pub bandwidth: u64,
+    /// Average bitrate, bits per second; 0: not declared.
+    pub average_bandwidth: u64,
+    /// Picture width; 0: unknown.
+    pub width: u32,
+    /// Picture height; 0: unknown.
+    pub height: u32,
+    /// Frames per second; 0 or less: unknown.
+    pub frame_rate: f64,
+    /// Codecs string, or NULL.
+    pub codecs: *const u8,
+    /// Its length.
+    pub codecs_len: usize,
+    /// Absolute media playlist URL.
+    pub url: *const u8,
+    /// Its length.
+    pub url_len: usize,
+}
+
+/// An initialization section of a host-parsed segment list.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct dmoe_init {
+    /// Absolute URL.
+    pub url: *const u8,
+    /// Its length.
+    pub url_len: usize,
+    /// First byte of its range.
+    pub range_start: u64,
+    /// Length of its range; 0: the whole resource.
+    pub range_length: u64,
+}
+
+/// One media segment of a host-parsed segment list.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct dmoe_segment {
+    /// Sequence number (ascending in a list, kept across refreshes).
+    pub number: u64,
+    /// Media time of its start, microseconds.
+    pub start_us: u64,
+    /// Duration, microseconds.
+    pub duration_us: u64,
+    /// Absolute URL.
+    pub url: *const u8,
+    /// Its length.
+    pub url_len: usize,
+    /// First byte of its range.
+    pub range_start: u64,
+    /// Length of its range; 0: the whole resource.
+    pub range_length: u64,
+    /// Index of its init section in the list's `inits`; -1 (any negative): none.
+    pub init: i32,
+}
+
+/// `count` items at `ptr` (NULL with 0 is empty), at most `max`.
+unsafe fn items_in<'a, T>(ptr: *const T, count: usize, max: usize) -> Result<&'a [T], dmoe_status> {
+    if count == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(DMOE_STATUS_NULL_ARGUMENT);
+    }
+    if count > max {
+        return Err(DMOE_STATUS_INVALID_INPUT);
+    }
+    // SAFETY: the caller promises `count` readable items at `ptr` for the call.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, count) })
+}
+
+fn range_of(start: u64, length: u64) -> Option<ByteRange> {
+    (length > 0).then_some(ByteRange { start, length })
+}
+
+fn err_text(s: dmoe_status) -> (dmoe_status, String) {
+    (s, status_text(s).to_owned())
+}
+
+/// The host parsed the manifest itself (a player with its own parser): its ladder,
+/// rendition `i` being `renditions[i]`. The agent then behaves as after
+/// `dmoe_agent_manifest_loaded`: a `load_playlist` output names the rendition whose
+/// segments it needs, handed over with `dmoe_agent_segments_loaded`.
+///
+/// # Safety
+/// `agent` is a handle from `dmoe_agent_new`; `url` points to `url_len` readable bytes;
+/// `renditions` to `count` readable items whose strings point to their lengths in
+/// readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dmoe_agent_ladder_loaded(
+    agent: *mut dmoe_agent,
+    now_us: u64,
+    url: *const u8,
+    url_len: usize,
+    renditions: *const dmoe_rendition,
+    count: usize,
+) -> dmoe_status {
+    with_agent(agent, |a| {
+        // SAFETY: forwarded caller guarantees.
+        let url = unsafe { str_in(url, url_len) }.map_err(err_text)?;
+        // SAFETY: as above.
+        let items = unsafe { items_in(renditions, count, Limits::default().max_renditions) }
+            .map_err(err_text)?;
+        let mut ladder = Vec::with_capacity(items.len());
+        for r in items {
+            // SAFETY: as above.
+            let (codecs, rurl) = unsafe {
+                (
+                    opt_str_in(r.codecs, r.codecs_len).map_err(err_text)?,
+                    str_in(r.url, r.url_len).map_err(err_text)?,
+                )
+            };
+            ladder.push(HostRendition {
+                bandwidth: r.bandwidth,
+                average_bandwidth: (r.average_bandwidth > 0).then_some(r.average_bandwidth),
+                width: (r.width > 0).then_some(r.width),
+                height: (r.height > 0).then_some(r.height),
+                frame_rate: (r.frame_rate > 0.0 && r.frame_rate.is_finite())
+                    .then_some(r.frame_rate),
+                codecs: codecs.map(str::to_owned),
+                url: rurl.to_owned(),
+            });
+        }
+        feed(
+            a,
+            Input::new(
+                ts(now_us),
+                Event::LadderLoaded {
+                    url: url.to_owned(),
+                    renditions: ladder,
+                },
+            ),
+        )
+    })
+}
+
+/// The host parsed a rendition's media playlist itself (first load or a live refresh):
+/// its init sections and segments. `ended`: no segment will be added (VOD);
+/// `target_duration_us` 0: not given. As `dmoe_agent_playlist_loaded`, without the text.
+///
+/// # Safety
+/// `agent` is a handle from `dmoe_agent_new`; `inits` and `segments` point to their
+/// counts of readable items whose URLs point to their lengths in readable bytes.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn dmoe_agent_segments_loaded(
+    agent: *mut dmoe_agent,
+    now_us: u64,
+    rendition: u32,
+    ended: bool,
+    target_duration_us: u64,
+    inits: *const dmoe_init,
+    init_count: usize,
+    segments: *const dmoe_segment,
+    segment_count: usize,
+) -> dmoe_status {
+    with_agent(agent, |a| {
+        let limits = Limits::default();
+        let max_segments = usize::try_from(limits.max_segments_per_rendition).unwrap_or(usize::MAX);
+        // SAFETY: forwarded caller guarantees.
+        let (init_items, segment_items) = unsafe {
+            (
+                items_in(inits, init_count, limits.max_list_items).map_err(err_text)?,
+                items_in(segments, segment_count, max_segments).map_err(err_text)?,
+            )
+        };
+        let mut list = HostSegments {
+            ended,
+            target_duration: (target_duration_us > 0)
+                .then(|| Duration::from_micros(target_duration_us)),
+            inits: Vec::with_capacity(init_items.len()),
+            segments: Vec::with_capacity(segment_items.len()),
+        };
+        for i in init_items {
+            // SAFETY: as above.
+            let url = unsafe { str_in(i.url, i.url_len) }.map_err(err_text)?;
+            list.inits.push(HostInit {
+                url: url.to_owned(),
+                byte_range: range_of(i.range_start, i.range_length),
+            });
+        }
+        for g in segment_items {
+            // SAFETY: as above.
+            let url = unsafe { str_in(g.url, g.url_len) }.map_err(err_text)?;
+            list.segments.push(HostSegment {
+                number: g.number,
+                start: Duration::from_micros(g.start_us),
+                duration: Duration::from_micros(g.duration_us),
+                url: url.to_owned(),
+                byte_range: range_of(g.range_start, g.range_length),
+                init: u32::try_from(g.init).ok(),
+            });
+        }
+        feed(
+            a,
+            Input::new(
+                ts(now_us),
+                Event::SegmentsLoaded {
+                    rendition: RenditionId(rendition),
+                    segments: list,
                 },
             ),
         )

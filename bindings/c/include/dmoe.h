@@ -93,6 +93,61 @@ typedef enum dmoe_failure {
 // An agent session (opaque).
 typedef struct dmoe_agent dmoe_agent;
 
+// One rendition of a ladder the host parsed itself (see `dmoe_agent_ladder_loaded`).
+// Strings are UTF-8 with their lengths; a NULL `codecs` is "not declared".
+typedef struct dmoe_rendition {
+  // Peak bitrate, bits per second (HLS `BANDWIDTH`); 0 is not offered.
+  uint64_t bandwidth;
+  // Average bitrate, bits per second; 0: not declared.
+  uint64_t average_bandwidth;
+  // Picture width; 0: unknown.
+  uint32_t width;
+  // Picture height; 0: unknown.
+  uint32_t height;
+  // Frames per second; 0 or less: unknown.
+  double frame_rate;
+  // Codecs string, or NULL.
+  const uint8_t *codecs;
+  // Its length.
+  size_t codecs_len;
+  // Absolute media playlist URL.
+  const uint8_t *url;
+  // Its length.
+  size_t url_len;
+} dmoe_rendition;
+
+// An initialization section of a host-parsed segment list.
+typedef struct dmoe_init {
+  // Absolute URL.
+  const uint8_t *url;
+  // Its length.
+  size_t url_len;
+  // First byte of its range.
+  uint64_t range_start;
+  // Length of its range; 0: the whole resource.
+  uint64_t range_length;
+} dmoe_init;
+
+// One media segment of a host-parsed segment list.
+typedef struct dmoe_segment {
+  // Sequence number (ascending in a list, kept across refreshes).
+  uint64_t number;
+  // Media time of its start, microseconds.
+  uint64_t start_us;
+  // Duration, microseconds.
+  uint64_t duration_us;
+  // Absolute URL.
+  const uint8_t *url;
+  // Its length.
+  size_t url_len;
+  // First byte of its range.
+  uint64_t range_start;
+  // Length of its range; 0: the whole resource.
+  uint64_t range_length;
+  // Index of its init section in the list's `inits`; -1 (any negative): none.
+  int32_t init;
+} dmoe_segment;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -157,6 +212,39 @@ enum dmoe_status dmoe_agent_manifest_loaded(struct dmoe_agent *agent,
                                             size_t url_len,
                                             const uint8_t *body,
                                             size_t body_len);
+
+// The host parsed the manifest itself (a player with its own parser): its ladder,
+// rendition `i` being `renditions[i]`. The agent then behaves as after
+// `dmoe_agent_manifest_loaded`: a `load_playlist` output names the rendition whose
+// segments it needs, handed over with `dmoe_agent_segments_loaded`.
+//
+// # Safety
+// `agent` is a handle from `dmoe_agent_new`; `url` points to `url_len` readable bytes;
+// `renditions` to `count` readable items whose strings point to their lengths in
+// readable bytes.
+enum dmoe_status dmoe_agent_ladder_loaded(struct dmoe_agent *agent,
+                                          uint64_t now_us,
+                                          const uint8_t *url,
+                                          size_t url_len,
+                                          const struct dmoe_rendition *renditions,
+                                          size_t count);
+
+// The host parsed a rendition's media playlist itself (first load or a live refresh):
+// its init sections and segments. `ended`: no segment will be added (VOD);
+// `target_duration_us` 0: not given. As `dmoe_agent_playlist_loaded`, without the text.
+//
+// # Safety
+// `agent` is a handle from `dmoe_agent_new`; `inits` and `segments` point to their
+// counts of readable items whose URLs point to their lengths in readable bytes.
+enum dmoe_status dmoe_agent_segments_loaded(struct dmoe_agent *agent,
+                                            uint64_t now_us,
+                                            uint32_t rendition,
+                                            bool ended,
+                                            uint64_t target_duration_us,
+                                            const struct dmoe_init *inits,
+                                            size_t init_count,
+                                            const struct dmoe_segment *segments,
+                                            size_t segment_count);
 
 // A media playlist asked for was loaded.
 //

@@ -250,11 +250,74 @@ static void test_session(void) {
   CHECK(dmoe_agent_last_error(a, (uint8_t *)err, sizeof err, &n) == DMOE_STATUS_INVALID_HANDLE);
 }
 
+/* A player that parses manifests itself hands the agent its ladder and segment lists. */
+static void test_host_parsed(void) {
+  dmoe_agent *a = NULL;
+  CHECK(dmoe_agent_new(S("{\"seed\": 3}"), &a) == DMOE_STATUS_OK);
+  const char *codecs = "avc1.4d401e,mp4a.40.2";
+  dmoe_rendition ladder[2];
+  memset(ladder, 0, sizeof ladder);
+  const char *urls[2] = {"https://cdn.example/low/index.m3u8", "https://cdn.example/high/index.m3u8"};
+  for (int i = 0; i < 2; i++) {
+    ladder[i].bandwidth = i == 0 ? 800000 : 3000000;
+    ladder[i].width = i == 0 ? 640 : 1280;
+    ladder[i].height = i == 0 ? 360 : 720;
+    ladder[i].codecs = (const uint8_t *)codecs;
+    ladder[i].codecs_len = strlen(codecs);
+    ladder[i].url = (const uint8_t *)urls[i];
+    ladder[i].url_len = strlen(urls[i]);
+  }
+  /* Nothing playable, a NULL list with a count. */
+  CHECK(dmoe_agent_ladder_loaded(a, 0, S("https://cdn.example/m.m3u8"), NULL, 0) == DMOE_STATUS_UNSUPPORTED);
+  drain(a);
+  CHECK(dmoe_agent_ladder_loaded(a, 0, S("https://cdn.example/m.m3u8"), NULL, 2) == DMOE_STATUS_NULL_ARGUMENT);
+  CHECK(dmoe_agent_ladder_loaded(a, 0, S("https://cdn.example/m.m3u8"), ladder, 2) == DMOE_STATUS_OK);
+  drained d = drain(a);
+  CHECK(d.playlists == 1);
+  unsigned r = d.rendition;
+
+  const char *init_url = "https://cdn.example/low/init.mp4";
+  dmoe_init init = {(const uint8_t *)init_url, strlen(init_url), 0, 0};
+  char seg_urls[3][64];
+  dmoe_segment segs[3];
+  memset(segs, 0, sizeof segs);
+  for (int i = 0; i < 3; i++) {
+    snprintf(seg_urls[i], sizeof seg_urls[i], "https://cdn.example/low/%d.m4s", i);
+    segs[i].number = (uint64_t)i;
+    segs[i].start_us = (uint64_t)i * 4000000;
+    segs[i].duration_us = 4000000;
+    segs[i].url = (const uint8_t *)seg_urls[i];
+    segs[i].url_len = strlen(seg_urls[i]);
+    segs[i].init = 0;
+  }
+  /* Numbers out of order, an init index past the list, an unknown rendition: typed. */
+  segs[2].number = 1;
+  CHECK(dmoe_agent_segments_loaded(a, 10, r, true, 4000000, &init, 1, segs, 3) == DMOE_STATUS_INVALID_INPUT);
+  drain(a);
+  segs[2].number = 2;
+  segs[1].init = 5;
+  CHECK(dmoe_agent_segments_loaded(a, 11, r, true, 4000000, &init, 1, segs, 3) == DMOE_STATUS_INVALID_INPUT);
+  drain(a);
+  segs[1].init = -1;
+  CHECK(dmoe_agent_segments_loaded(a, 12, 9, true, 4000000, &init, 1, segs, 3) == DMOE_STATUS_MISUSE);
+  drain(a);
+  const uint8_t bad[] = {0xff};
+  dmoe_init bad_init = {bad, 1, 0, 0};
+  CHECK(dmoe_agent_segments_loaded(a, 13, r, true, 4000000, &bad_init, 1, segs, 3) == DMOE_STATUS_INVALID_UTF8);
+  drain(a);
+  /* The good list: the init section, then the first segment. */
+  CHECK(dmoe_agent_segments_loaded(a, 14, r, true, 4000000, &init, 1, segs, 3) == DMOE_STATUS_OK);
+  d = drain(a);
+  CHECK(d.fetches == 1);
+  dmoe_agent_free(a);
+}
+
 int main(void) {
   test_version();
   test_status_message();
   test_new_and_free();
   test_session();
+  test_host_parsed();
   printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }
