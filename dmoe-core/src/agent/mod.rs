@@ -674,7 +674,7 @@ impl Agent {
         let live = if self.is_live() {
             self.latency.map(|latency| LiveContext {
                 latency,
-                target: self.cfg.target_latency.unwrap_or(seg * 3),
+                target: self.cfg.target_latency.unwrap_or(seg.saturating_mul(3)),
                 min_rate: 0.95,
                 max_rate: 1.05,
             })

@@ -769,8 +769,15 @@ impl MediaBuilder {
                 p.tolerated(Rule::SegmentOverTargetDuration { number })?;
             }
             if !self.index.ended && self.index.playlist_type.is_none() {
-                let total: Duration = self.index.segments.iter().map(|s| s.duration).sum();
-                if total < td * 3 && self.index.parts.is_empty() && self.index.skipped_segments == 0
+                // Saturating: a hostile TARGETDURATION or EXTINF must not overflow.
+                let total = self
+                    .index
+                    .segments
+                    .iter()
+                    .fold(Duration::ZERO, |t, s| t.saturating_add(s.duration));
+                if total < td.saturating_mul(3)
+                    && self.index.parts.is_empty()
+                    && self.index.skipped_segments == 0
                 {
                     p.tolerated(Rule::ShortLivePlaylist)?;
                 }
@@ -793,7 +800,11 @@ impl MediaBuilder {
         let mut p = Presentation::empty(ManifestFormat::HlsMedia, kind);
         let idx = self.index;
         if kind == PresentationKind::Vod {
-            p.duration = Some(idx.segments.iter().map(|s| s.duration).sum());
+            p.duration = Some(
+                idx.segments
+                    .iter()
+                    .fold(Duration::ZERO, |t, s| t.saturating_add(s.duration)),
+            );
         }
         p.periods.push(Period {
             id: None,
@@ -821,7 +832,7 @@ pub(crate) fn apply_playlist_timing(p: &mut Presentation, idx: &SegmentIndex) {
         let sc = idx.server_control.unwrap_or_default();
         p.live = Some(LiveTiming {
             target_duration: td,
-            hold_back: sc.hold_back.or(td.map(|t| t * 3)),
+            hold_back: sc.hold_back.or(td.map(|t| t.saturating_mul(3))),
             ..LiveTiming::default()
         });
     }
@@ -966,6 +977,18 @@ mod tests {
                 rule: Rule::TagAfterFirstSegment { .. }
             }
         ));
+    }
+
+    /// Found by the fuzzer: a huge TARGETDURATION overflowed `Duration` arithmetic in the
+    /// short-live-playlist check and the hold-back default.
+    #[test]
+    fn huge_durations_saturate() {
+        for td in ["18446744073709551615", "6148914691236517206"] {
+            let text = format!("#EXTM3U\n#EXT-X-TARGETDURATION:{td}\n#EXTINF:4,\na.ts\n");
+            for st in [Strictness::Permissive, Strictness::Normal] {
+                let _ = crate::hls::parse(text.as_bytes(), &ParseOptions::new().strictness(st));
+            }
+        }
     }
 
     #[test]
