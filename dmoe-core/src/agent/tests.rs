@@ -758,3 +758,93 @@ fn settings_by_key_match_the_json_reader() {
         Err(ConfigError::OutOfRange("max_buffer"))
     ));
 }
+
+/// A live list the host refreshes itself: the agent starts behind the live edge, asks for
+/// a refresh after a target duration, and carries on with the new segments of the slid
+/// window.
+#[test]
+fn host_parsed_live_lists_slide() {
+    let live = |first: u64, last: u64| {
+        let mut l = host_media("https://a.example/low.m3u8", 0);
+        l.ended = false;
+        l.segments = (first..=last)
+            .map(|i| HostSegment {
+                number: i,
+                start: Duration::from_secs(4 * i),
+                duration: Duration::from_secs(4),
+                url: format!("https://a.example/seg{i}.m4s"),
+                byte_range: None,
+                init: Some(0),
+            })
+            .collect();
+        l
+    };
+    let mut a = start_typed(Config::default());
+    let r = drain(&mut a)
+        .iter()
+        .find_map(|o| match o {
+            Output::LoadPlaylist { rendition, .. } => Some(*rendition),
+            _ => None,
+        })
+        .expect("a list is asked for");
+    a.handle_input(Input::new(
+        t(10),
+        Event::SegmentsLoaded {
+            rendition: r,
+            segments: live(100, 105),
+        },
+    ))
+    .unwrap();
+    let outs = drain(&mut a);
+    let f = fetches(&outs);
+    assert_eq!((f[0].kind, f[0].segment), (ObjectKind::Init, 103));
+    // Fetch the init and the three segments to the live edge.
+    let mut now = 10;
+    let mut media = Vec::new();
+    let mut next = f[0].clone();
+    let mut refresh = false;
+    for _ in 0..6 {
+        now += 100;
+        a.handle_input(Input::new(t(now), Event::RequestStarted { id: next.id }))
+            .unwrap();
+        drain(&mut a);
+        now += 400;
+        a.handle_input(Input::new(
+            t(now),
+            Event::RequestCompleted {
+                id: next.id,
+                bytes: 100_000,
+                ttfb: Duration::from_millis(20),
+                cmsd_static: None,
+                cmsd_dynamic: None,
+            },
+        ))
+        .unwrap();
+        if next.kind == ObjectKind::Media {
+            media.push(next.segment);
+        }
+        let outs = drain(&mut a);
+        refresh |= outs
+            .iter()
+            .any(|o| matches!(o, Output::Timeout { .. } | Output::LoadPlaylist { .. }));
+        match fetches(&outs).first() {
+            Some(f) => next = (*f).clone(),
+            None => break,
+        }
+    }
+    assert_eq!(media, vec![103, 104, 105]);
+    assert!(refresh, "waits for the next list");
+    // The host's refresh slides the window: the agent goes on at 106.
+    now += 4000;
+    a.handle_input(Input::new(
+        t(now),
+        Event::SegmentsLoaded {
+            rendition: r,
+            segments: live(102, 107),
+        },
+    ))
+    .unwrap();
+    let outs = drain(&mut a);
+    let f = fetches(&outs);
+    assert_eq!(f.first().map(|f| f.segment), Some(106));
+}
