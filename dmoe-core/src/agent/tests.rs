@@ -67,15 +67,20 @@ fn plain_ladder() -> Vec<HostRendition> {
 
 /// What a host's parser makes of [`media`]`(n)` loaded from `url`.
 fn host_media(url: &str, n: u64) -> HostSegments {
+    host_list(url, 0..n, true)
+}
+
+/// A host-parsed list of the segments `numbers` (4 s each, one init section) next to `url`.
+fn host_list(url: &str, numbers: std::ops::Range<u64>, ended: bool) -> HostSegments {
     let dir = &url[..url.rfind('/').map_or(0, |i| i + 1)];
     HostSegments {
-        ended: true,
+        ended,
         target_duration: Some(Duration::from_secs(4)),
         inits: vec![HostInit {
             url: format!("{dir}init.mp4"),
             byte_range: None,
         }],
-        segments: (0..n)
+        segments: numbers
             .map(|i| HostSegment {
                 number: i,
                 start: Duration::from_secs(4 * i),
@@ -764,21 +769,8 @@ fn settings_by_key_match_the_json_reader() {
 /// window.
 #[test]
 fn host_parsed_live_lists_slide() {
-    let live = |first: u64, last: u64| {
-        let mut l = host_media("https://a.example/low.m3u8", 0);
-        l.ended = false;
-        l.segments = (first..=last)
-            .map(|i| HostSegment {
-                number: i,
-                start: Duration::from_secs(4 * i),
-                duration: Duration::from_secs(4),
-                url: format!("https://a.example/seg{i}.m4s"),
-                byte_range: None,
-                init: Some(0),
-            })
-            .collect();
-        l
-    };
+    let live =
+        |first: u64, last: u64| host_list("https://a.example/low.m3u8", first..last + 1, false);
     let mut a = start_typed(Config::default());
     let r = drain(&mut a)
         .iter()
