@@ -82,6 +82,10 @@ pub struct HybridConfig {
     /// `hold_margin`). Above 1: fewer speculative climbs, so fewer switches and a little
     /// less bitrate; see [`HybridConfig::stable`].
     pub up_margin_factor: f64,
+    /// Penalty per Mbps of switch once the look-ahead reaches the end of a VOD (buffer
+    /// left then is worth nothing). The default charges what QoE_lin charges; the
+    /// stability preset keeps its mid-session inertia.
+    pub end_switch_penalty: f64,
 }
 
 impl HybridConfig {
@@ -90,9 +94,11 @@ impl HybridConfig {
     /// stall, at a cost in QoE_lin on the Pensieve sets (the default is tuned for that
     /// score, which rewards quick climbs); `dmoe-sim --abr hybrid-stable` shows both.
     pub fn stable() -> Self {
+        let d = Self::default();
         Self {
             up_margin_factor: 8.0,
-            ..Self::default()
+            end_switch_penalty: d.switch_penalty,
+            ..d
         }
     }
 }
@@ -117,6 +123,7 @@ impl Default for HybridConfig {
             fill_below: Duration::from_secs(10),
             fill_fraction: 0.7,
             up_margin_factor: 1.0,
+            end_switch_penalty: 1.0,
         }
     }
 }
@@ -236,6 +243,18 @@ impl Hybrid {
             }
         }
         let keep_cap = self.cfg.buffer_value_cap.as_secs_f64();
+        // When the look-ahead reaches the last segment of a VOD, the plan is the whole rest
+        // of the session: buffer left over is worth nothing (it is spent, not kept), and a
+        // switch costs what the score charges for it, no more (the extra inertia stands in
+        // for the segments beyond the horizon, and there are none).
+        let at_end = ctx
+            .segments_remaining
+            .is_some_and(|r| (r as usize) <= horizon);
+        let (buffer_value, switch_penalty) = if at_end {
+            (0.0, self.cfg.end_switch_penalty)
+        } else {
+            (self.cfg.buffer_value, self.cfg.switch_penalty)
+        };
         let prev_mbps = ctx.previous.map(|p| ctx.ladder.bps(p) / 1e6);
         let start = ctx.buffer.as_secs_f64();
         let drain = |buf: &mut f64, rebuf: &mut f64, dt: f64| {
@@ -268,8 +287,8 @@ impl Hybrid {
                     };
                 let score = quality
                     - REBUFFER_PENALTY * (rebuf + self.cfg.risk_weight * rlow)
-                    - self.cfg.switch_penalty * smooth
-                    + self.cfg.buffer_value * buf.min(keep_cap);
+                    - switch_penalty * smooth
+                    + buffer_value * buf.min(keep_cap);
                 best = best.max(score);
             }
             out[a] = best;
@@ -404,7 +423,10 @@ impl AbrController for Hybrid {
                 };
             }
         }
-        // Filling: no step up beyond what leaves the buffer growing quickly.
+        // Filling: no step up beyond what leaves the buffer growing quickly. When the
+        // look-ahead wants more than that, the current rung is held (it fills the buffer
+        // fastest) and the climb waits until it can go to the wanted rung in one step,
+        // instead of a staircase of partial steps that each count as a switch.
         let floor = ctx.previous.unwrap_or(bottom);
         if ctx.buffer < self.cfg.fill_below && rung > floor {
             let fill_top = ctx
@@ -412,7 +434,7 @@ impl AbrController for Hybrid {
                 .highest_below(bw * self.cfg.fill_fraction)
                 .clamp(floor, top);
             if rung > fill_top {
-                rung = fill_top;
+                rung = floor;
                 reason = Reason::Startup;
             }
         }
@@ -679,14 +701,43 @@ mod tests {
         let l = ladder();
         let mut h = Hybrid::default();
         feed(&mut h, 4.0, 2);
-        // 4 s of buffer after the first segment: a step up may use 70 % of the estimate.
-        let d = h.choose(&ctx(&l, 4.0, Some(0)));
-        let est = d.estimate_bps.unwrap();
-        assert!(l.bps(d.rung) <= 0.7 * est, "{d:?}");
-        assert!(d.rung > 0, "{d:?}");
-        // With a deep buffer the same estimate allows more.
+        // With a deep buffer the estimate allows a rung above 70 % of it.
         let deep = h.choose(&ctx(&l, 30.0, Some(0)));
-        assert!(deep.rung > d.rung, "{deep:?} vs {d:?}");
+        let est = deep.estimate_bps.unwrap();
+        assert!(l.bps(deep.rung) > 0.7 * est, "{deep:?}");
+        // 4 s of buffer after the first segment: a step up may use only 70 % of the
+        // estimate, which is short of that rung, so the controller keeps filling at its
+        // rung instead of stepping part of the way (one switch later, not two).
+        let d = h.choose(&ctx(&l, 4.0, Some(0)));
+        assert_eq!((d.rung, d.reason), (0, Reason::Startup), "{d:?}");
+        // When the look-ahead's own choice fits under the cap, the climb is not held.
+        let mut slow = Hybrid::default();
+        feed(&mut slow, 1.8, 5);
+        let d = slow.choose(&ctx(&l, 4.0, Some(0)));
+        assert!(
+            d.rung > 0 && l.bps(d.rung) <= 0.7 * d.estimate_bps.unwrap(),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn spends_the_buffer_at_the_end_of_a_vod() {
+        let l = ladder();
+        let mut h = Hybrid::default();
+        feed(&mut h, 2.0, 5);
+        // 20 s of buffer at 1200 kb/s on a 2 Mb/s link: mid-session the buffer is worth
+        // keeping; with three segments left it is worth nothing, so the plan spends it.
+        let mid = h.choose(&ctx(&l, 20.0, Some(2)));
+        let mut c = ctx(&l, 20.0, Some(2));
+        c.segments_remaining = Some(3);
+        let end = h.choose(&c);
+        assert!(end.rung > mid.rung, "{end:?} vs {mid:?}");
+        // With one segment left and too little buffer to hide a top-rung download, it
+        // does not buy a stall.
+        let mut c = ctx(&l, 5.0, Some(2));
+        c.segments_remaining = Some(1);
+        let last = h.choose(&c);
+        assert!(l.bps(last.rung) * 4.0 / 2e6 <= 5.0, "{last:?}");
     }
 
     #[test]
