@@ -16,8 +16,12 @@
 //! - the plan family is `O(rungs × 5 × horizon)`, not `O(rungs^horizon)`: one decision costs
 //!   well under a microsecond and never allocates.
 //!
-//! On top: a start-up rule (fill fast at a safe rung: below `fill_below` of buffer a step
-//! up may use only part of the expected throughput), a hold rule against oscillation,
+//! On top: a start-up rule (with no estimate, a safe rung; with one before the first frame,
+//! the rung whose first segment arrives within a start-up budget), a filling rule (below
+//! `fill_below` of buffer a step up may use only part of the expected throughput, and a
+//! climb that does not fit waits instead of going part of the way), an end-of-VOD rule
+//! (the look-ahead that reaches the last segment spends the buffer), a hold rule against
+//! oscillation,
 //! abandonment of a segment that would starve the buffer (judged on the transfer's current
 //! rate, not its average since the request began; a transfer that slowed down counts at
 //! its end rate, and a refetch is planned on the rate that was abandoned), caps, and a
@@ -68,6 +72,12 @@ pub struct HybridConfig {
     pub default_estimate_bps: f64,
     /// Fraction of the default estimate the first segment may use.
     pub startup_safety: f64,
+    /// Before the first frame (or right after a seek) with nothing buffered and an
+    /// estimate already in hand (a bandwidth probe, a throughput carried over from an
+    /// earlier session or path), the first segment's download is start-up delay rather
+    /// than a stall: the look-ahead's rung is taken if that segment arrives within this
+    /// budget under the pessimistic prediction, instead of filling at the lowest rung.
+    pub startup_budget: Duration,
     /// Minimum time a segment must have been in flight before it may be abandoned.
     pub abandon_after: Duration,
     /// Shortest span between two progress samples whose rate counts as the current rate
@@ -118,6 +128,7 @@ impl Default for HybridConfig {
             prior_error: 0.2,
             default_estimate_bps: 1_000_000.0,
             startup_safety: 0.7,
+            startup_budget: Duration::from_secs(2),
             abandon_after: Duration::from_millis(500),
             recent_progress_s: 0.2,
             fill_below: Duration::from_secs(10),
@@ -225,6 +236,7 @@ impl Hybrid {
         (bottom, top): (usize, usize),
         horizon: usize,
         (bw, low): (f64, f64),
+        starting: bool,
         out: &mut [f64; MAX_RUNGS],
     ) {
         let seg = ctx.segment_duration.as_secs_f64();
@@ -268,8 +280,15 @@ impl Hybrid {
         };
         for a in bottom..=top {
             let (mut buf0, mut low0, mut rebuf0, mut rlow0) = (start, start, 0.0, 0.0);
-            drain(&mut buf0, &mut rebuf0, t[0][a]);
-            drain(&mut low0, &mut rlow0, t_low[0][a]);
+            if starting {
+                // Before the first frame the first download is start-up delay, which
+                // the start-up budget bounds, not a stall.
+                buf0 = (start + seg).min(cap);
+                low0 = buf0;
+            } else {
+                drain(&mut buf0, &mut rebuf0, t[0][a]);
+                drain(&mut low0, &mut rlow0, t_low[0][a]);
+            }
             let smooth0 = prev_mbps.map_or(0.0, |p| (mbps[a] - p).abs());
             let mut best = f64::NEG_INFINITY;
             for b in a.saturating_sub(2).max(bottom)..=(a + 2).min(top) {
@@ -293,6 +312,26 @@ impl Hybrid {
             }
             out[a] = best;
         }
+    }
+}
+
+impl Hybrid {
+    /// Before the first frame (or after a seek) with next to nothing buffered (under a
+    /// quarter of a segment: once a segment is in, playback can begin and the next
+    /// download is no longer start-up delay).
+    fn starting(&self, ctx: &AbrContext<'_>) -> bool {
+        matches!(ctx.state, PlaybackState::Starting | PlaybackState::Seeking)
+            && ctx.buffer < ctx.segment_duration / 4
+    }
+
+    /// True when starting and the first segment at `rung` arrives within the start-up
+    /// budget at the `low` rate.
+    fn starts_within_budget(&self, ctx: &AbrContext<'_>, rung: usize, low: f64) -> bool {
+        if !self.starting(ctx) || low.is_nan() || low <= 0.0 {
+            return false;
+        }
+        let ttfb = self.ttfb.estimate().unwrap_or(0.0);
+        ctx.segment_bytes(0, rung) * 8.0 / low + ttfb <= self.cfg.startup_budget.as_secs_f64()
     }
 }
 
@@ -382,7 +421,15 @@ impl AbrController for Hybrid {
         }
         .clamp(1, MAX_HORIZON);
         let mut scores = [f64::NEG_INFINITY; MAX_RUNGS];
-        self.plan_scores(ctx, (bottom, top), horizon, (bw, low), &mut scores);
+        let starting = self.starting(ctx);
+        self.plan_scores(
+            ctx,
+            (bottom, top),
+            horizon,
+            (bw, low),
+            starting,
+            &mut scores,
+        );
         let mut best = (f64::NEG_INFINITY, bottom);
         for (a, &sc) in scores.iter().enumerate().take(top + 1).skip(bottom) {
             if sc > best.0 {
@@ -428,7 +475,18 @@ impl AbrController for Hybrid {
         // fastest) and the climb waits until it can go to the wanted rung in one step,
         // instead of a staircase of partial steps that each count as a switch.
         let floor = ctx.previous.unwrap_or(bottom);
-        if ctx.buffer < self.cfg.fill_below && rung > floor {
+        if self.starting(ctx) && rung > floor {
+            // Starting with an estimate in hand: the highest rung up to the look-ahead's
+            // whose first segment fits the start-up budget.
+            let start = (floor + 1..=rung)
+                .rev()
+                .find(|&q| self.starts_within_budget(ctx, q, low))
+                .unwrap_or(floor);
+            if start != rung {
+                rung = start;
+                reason = Reason::Startup;
+            }
+        } else if ctx.buffer < self.cfg.fill_below && rung > floor {
             let fill_top = ctx
                 .ladder
                 .highest_below(bw * self.cfg.fill_fraction)
@@ -457,7 +515,13 @@ impl AbrController for Hybrid {
         let rate = self.in_flight_bps?;
         let remaining = f.expected.0.saturating_sub(f.received.0) as f64 * 8.0;
         let finish = remaining / rate;
-        let buffer = ctx.buffer.as_secs_f64();
+        // Starting, the download is start-up delay: what is left of the start-up budget
+        // plays the part of the buffer.
+        let buffer = if self.starting(ctx) {
+            (self.cfg.startup_budget.as_secs_f64() - f.elapsed.as_secs_f64()).max(0.0)
+        } else {
+            ctx.buffer.as_secs_f64()
+        };
         if finish <= buffer {
             return None;
         }
@@ -738,6 +802,52 @@ mod tests {
         c.segments_remaining = Some(1);
         let last = h.choose(&c);
         assert!(l.bps(last.rung) * 4.0 / 2e6 <= 5.0, "{last:?}");
+    }
+
+    #[test]
+    fn starts_at_a_measured_rung_within_the_startup_budget() {
+        let l = ladder();
+        let mut h = Hybrid::default();
+        feed(&mut h, 8.0, 1);
+        let mut c = ctx(&l, 0.0, Some(0));
+        c.state = PlaybackState::Starting;
+        let d = h.choose(&c);
+        let (_, low) = h.predictions().unwrap();
+        // The first segment arrives within the 2 s budget at the pessimistic rate, and
+        // the next rung up would not have.
+        assert!(d.rung > 0, "{d:?}");
+        assert!(c.segment_bytes(0, d.rung) * 8.0 / low <= 2.0, "{d:?}");
+        assert!(c.segment_bytes(0, d.rung + 1) * 8.0 / low > 2.0, "{d:?}");
+        // Once playing, the same thin buffer fills at the current rung first.
+        c.state = PlaybackState::Playing;
+        let d = h.choose(&c);
+        assert_eq!(d.rung, 0, "{d:?}");
+    }
+
+    #[test]
+    fn a_first_download_within_the_startup_budget_is_not_abandoned() {
+        let l = ladder();
+        let mut h = Hybrid::default();
+        feed(&mut h, 8.0, 1);
+        // 600 kB of a 2.15 MB top-rung segment in 0.5 s (9.6 Mb/s): done 1.3 s from now.
+        progress(&mut h, 600_000, 500);
+        let f = top_in_flight(600_000, 500);
+        let mut c = ctx(&l, 0.0, Some(5));
+        c.state = PlaybackState::Starting;
+        // Before the first frame that is start-up delay inside the 2 s budget.
+        assert_eq!(h.should_abandon(&c, &f), None);
+        // Playing with an empty buffer, the same transfer is a stall.
+        c.state = PlaybackState::Playing;
+        assert!(h.should_abandon(&c, &f).is_some());
+        // Starting, a transfer that would overrun the budget is abandoned.
+        let mut slow = Hybrid::default();
+        feed(&mut slow, 8.0, 1);
+        progress(&mut slow, 100_000, 1_000);
+        c.state = PlaybackState::Starting;
+        assert!(
+            slow.should_abandon(&c, &top_in_flight(100_000, 1_000))
+                .is_some()
+        );
     }
 
     #[test]
