@@ -15,13 +15,15 @@
 // emergency switch does (FRAG_LOAD_EMERGENCY_ABORTED). Options come from `hls.config.dmoe`:
 //
 //   { config: {...agent Config keys...}, cmcd: 'query' | 'header' | undefined,
-//     probe: true | undefined, onDecision(output), onTelemetry(json), onDiagnostic(message) }
+//     probe: false | undefined, onDecision(output), onTelemetry(json), onDiagnostic(message) }
 //
 // The agent's ABR defaults to 'hybrid-stable' here (a step up needs a clear, lasting gain:
 // fewer visible quality changes); `config: { abr: 'hybrid' }` picks the default hybrid.
-// The agent runs its own start-up, so the adapter turns hls.js's start-up bandwidth test
-// off (`testBandwidth`: it downloads the first fragment once to measure and again to play);
-// `probe: true` keeps it, and the agent then takes the test as its first sample.
+// Start-up follows hls.js's `testBandwidth` (on by default), as a drop-in should: hls.js
+// downloads one fragment of the lowest level to measure, the agent takes it as its first
+// sample and starts at the level whose first fragment arrives within its start-up budget.
+// `probe: false` turns the test off for the agent's quick start instead: the first
+// fragment at the lowest level, played at once (a much shorter start-up, then a switch up).
 //
 // With `cmcd` set, pass `xhrSetup: DmoeAbrController.xhrSetup` in the hls.js config too:
 // the agent's CMCD keys for each bound fragment are attached to its request.
@@ -76,7 +78,7 @@ export class DmoeAbrController {
     this.options = hls.config.dmoe ?? {};
     this.E = hls.constructor.Events;
     this.bwEstimator = new EstimatorShim(hls.config.abrEwmaDefaultEstimate ?? 500000);
-    if (this.options.probe !== true) hls.config.testBandwidth = false;
+    if (this.options.probe === false) hls.config.testBandwidth = false;
     this.agent = null;
     // The rendition whose segment list the agent waits for (hls.js loads it when that level
     // is what nextAutoLevel answers), or -1.
@@ -423,7 +425,7 @@ export class DmoeAbrController {
     if (!f || f.frag !== frag) return;
     this.complete(f);
     if (frag.bitrateTest) {
-      // hls.js's start-up bandwidth test (with `probe: true`): measured, never buffered,
+      // hls.js's start-up bandwidth test (`testBandwidth`): measured, never buffered,
       // and hls.js loads that position again. The agent keeps the sample and restarts
       // fetching there with an empty buffer.
       this.pending = [];

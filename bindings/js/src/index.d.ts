@@ -39,7 +39,12 @@ export interface DmoeHlsOptions {
   config?: Record<string, unknown>;
   /** Put the agent's CMCD on fragment requests (also set `xhrSetup: DmoeAbrController.xhrSetup`). */
   cmcd?: 'query' | 'header';
-  /** Keep hls.js's start-up bandwidth test (off by default: the agent runs its own start-up). */
+  /**
+   * `false` turns hls.js's start-up bandwidth test (`testBandwidth`) off for the agent's
+   * quick start: first fragment at the lowest level, a much shorter start-up, then a switch
+   * up. By default the test runs as hls.js configures it and the agent starts at the level
+   * its first sample supports.
+   */
   probe?: boolean;
   onDecision?: (output: Output) => void;
   onTelemetry?: (json: string) => void;

@@ -1,13 +1,16 @@
-// The real-browser test: hls.js plays a real HLS ladder in headless Chromium twice, once
-// with its default ABR and once with DmoeAbrController, through a server on 127.0.0.1 that
-// throttles every media response to the same bandwidth trace (trace.json). Prints both
-// runs side by side and writes target/browser-results.json. It fails unless both runs
-// played to the end and DMOE's fragments were the agent's decisions (bound to its fetches).
+// The real-browser test: hls.js plays a real HLS ladder in headless Chromium, in pairs of
+// runs (once with its default ABR, once with DmoeAbrController), through a server on
+// 127.0.0.1 that throttles every media response to the same bandwidth trace (trace.json).
+// Prints each pair side by side and the totals, and writes target/browser-results.json.
+// It fails unless every run played to the end and DMOE's fragments were the agent's
+// decisions (bound to its fetches).
 //
 // Usage: node test/browser/run.mjs   (after build.sh; makes the media on first use)
 // Env: DMOE_CHROMIUM (default /usr/bin/chromium), DMOE_MEDIA (default target/browser-media),
-// DMOE_AGENT_ABR (the agent's `abr` setting; default the agent's default), DMOE_ONLY=1
-// (DMOE's run only), DMOE_TRACE=1 (the page's decision log).
+// DMOE_AGENT_ABR (the agent's `abr` setting; default the agent's default), DMOE_QUICK_START=1
+// (the adapter's `probe: false`), DMOE_ONLY=1 (DMOE's run only), DMOE_TRACE=1 (the page's
+// decision log), DMOE_TRACE_FILE (another trace in trace.json's format), DMOE_RUNS=N (pairs
+// of runs; default 3).
 import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -22,7 +25,7 @@ const pkgRoot = resolve(here, '../..');
 const repo = resolve(pkgRoot, '../..');
 const mediaDir = process.env.DMOE_MEDIA ?? join(repo, 'target/browser-media');
 const chromiumPath = process.env.DMOE_CHROMIUM ?? '/usr/bin/chromium';
-const trace = JSON.parse(readFileSync(join(here, 'trace.json'), 'utf8')).steps;
+const trace = JSON.parse(readFileSync(process.env.DMOE_TRACE_FILE ?? join(here, 'trace.json'), 'utf8')).steps;
 const RUN_TIMEOUT_MS = 240_000;
 const CHUNK = 8 * 1024;
 const LATENCY_MS = 20;
@@ -114,7 +117,7 @@ async function play(abr) {
   page.on('console', (m) => log.push(m.text()));
   page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
   const agentAbr = process.env.DMOE_AGENT_ABR ? `&agent_abr=${process.env.DMOE_AGENT_ABR}` : '';
-  await page.goto(`${base}/page.html?abr=${abr}${agentAbr}${process.env.DMOE_TRACE ? '&trace' : ''}`);
+  await page.goto(`${base}/page.html?abr=${abr}${agentAbr}${process.env.DMOE_QUICK_START ? '&quick' : ''}${process.env.DMOE_TRACE ? '&trace' : ''}`);
   const deadline = Date.now() + RUN_TIMEOUT_MS;
   let r;
   for (;;) {
@@ -131,11 +134,18 @@ async function play(abr) {
   return r;
 }
 
-let results;
+// It plays DMOE_RUNS pairs (default 3; each pair: the default, then DMOE) and compares
+// their totals: hls.js's default ABR does not take the same path every time under the same
+// trace (whether its emergency switch-down catches a fragment in flight at the step down),
+// so one pair is a sample, not a measurement.
+const pairs = Math.max(1, Number.parseInt(process.env.DMOE_RUNS ?? '3', 10) || 1);
+const runs = [];
 try {
-  results = process.env.DMOE_ONLY
-    ? { default: {}, dmoe: await play('dmoe') }
-    : { default: await play('default'), dmoe: await play('dmoe') };
+  for (let i = 0; i < pairs; i++) {
+    runs.push(process.env.DMOE_ONLY
+      ? { default: {}, dmoe: await play('dmoe') }
+      : { default: await play('default'), dmoe: await play('dmoe') });
+  }
 } finally {
   await context.close();
   server.close();
@@ -152,35 +162,55 @@ const rows = [
   ['media played (s)', (r) => r.played_s?.toFixed(1)],
 ];
 console.log(`trace: ${trace.map((s) => `${s.mbps} Mb/s from ${s.from_s} s`).join(', ')}`);
-console.log(`${''.padEnd(24)}${'hls.js default'.padStart(16)}${'DMOE'.padStart(12)}`);
-for (const [name, f] of rows) {
-  console.log(`${name.padEnd(24)}${String(f(results.default)).padStart(16)}${String(f(results.dmoe)).padStart(12)}`);
-}
-const a = results.dmoe.agent;
-if (a) {
-  console.log(`DMOE agent: ${a.decisions} fetch decisions, ${a.bound} fragments bound to them ` +
-    `(${a.followed} at the agent's level), ${a.unbound} unbound, ${a.abandons} abandoned, ${a.errors} errors`);
-}
-console.log(`levels played, default: ${results.default.levels_played?.join('')}`);
-console.log(`levels played, DMOE:    ${results.dmoe.levels_played?.join('')}`);
-writeFileSync(join(repo, 'target/browser-results.json'), JSON.stringify({ trace, results }, null, 2));
-
-// What the test asserts: both runs played to the end, and DMOE's run was driven by the
-// agent. How the two ABRs compare is reported, not asserted (it is a measurement).
 const failures = [];
-const d = results.dmoe;
-const h = results.default;
-if (!d.ended || d.error) failures.push(`DMOE's run did not play to the end (${d.error})`);
-if (!h.ended || h.error) failures.push(`the default run did not play to the end (${h.error})`);
-if (!a || a.decisions === 0) failures.push('no decisions came from the agent');
-else if (a.bound < 0.75 * (a.bound + a.unbound) || a.followed < 0.9 * a.bound) {
-  failures.push('fewer than 75% of fragments were the agent\'s decisions');
+for (const [i, results] of runs.entries()) {
+  if (pairs > 1) console.log(`\npair ${i + 1} of ${pairs}`);
+  console.log(`${''.padEnd(24)}${'hls.js default'.padStart(16)}${'DMOE'.padStart(12)}`);
+  for (const [name, f] of rows) {
+    console.log(`${name.padEnd(24)}${String(f(results.default)).padStart(16)}${String(f(results.dmoe)).padStart(12)}`);
+  }
+  const a = results.dmoe.agent;
+  if (a) {
+    console.log(`DMOE agent: ${a.decisions} fetch decisions, ${a.bound} fragments bound to them ` +
+      `(${a.followed} at the agent's level), ${a.unbound} unbound, ${a.abandons} abandoned, ${a.errors} errors`);
+  }
+  console.log(`levels played, default: ${results.default.levels_played?.join('')}`);
+  console.log(`levels played, DMOE:    ${results.dmoe.levels_played?.join('')}`);
+
+  // What the test asserts: both runs played to the end, and DMOE's run was driven by the
+  // agent. How the two ABRs compare is reported, not asserted (it is a measurement).
+  const d = results.dmoe;
+  const h = results.default;
+  const tag = pairs > 1 ? ` (pair ${i + 1})` : '';
+  if (!d.ended || d.error) failures.push(`DMOE's run did not play to the end (${d.error})${tag}`);
+  if (!process.env.DMOE_ONLY && (!h.ended || h.error)) failures.push(`the default run did not play to the end (${h.error})${tag}`);
+  if (!a || a.decisions === 0) failures.push(`no decisions came from the agent${tag}`);
+  else if (a.bound < 0.75 * (a.bound + a.unbound) || a.followed < 0.9 * a.bound) {
+    failures.push(`fewer than 75% of fragments were the agent's decisions${tag}`);
+  }
+  const verdict = [
+    d.stalls <= h.stalls ? 'DMOE stalled no more than the default' : 'DMOE stalled MORE than the default',
+    d.switches < h.switches ? 'and switched less' : 'and did NOT switch less',
+  ];
+  console.log(`comparison: ${verdict.join(' ')}`);
 }
-const verdict = [
-  d.stalls <= h.stalls ? 'DMOE stalled no more than the default' : 'DMOE stalled MORE than the default',
-  d.switches < h.switches ? 'and switched less' : 'and did NOT switch less',
-];
-console.log(`comparison: ${verdict.join(' ')}`);
+if (pairs > 1) {
+  const list = (abr, key) => runs.map((r) => r[abr][key] ?? 0);
+  const total = (abr, key) => list(abr, key).reduce((t, v) => t + v, 0);
+  console.log(`\nover ${pairs} pairs:`);
+  for (const [abr, name] of [['default', 'hls.js default'], ['dmoe', 'DMOE']]) {
+    console.log(`  ${name.padEnd(15)} stalls ${total(abr, 'stalls')} (${list(abr, 'stalls').join(' ')}), ` +
+      `switches ${total(abr, 'switches')} (${list(abr, 'switches').join(' ')}), ` +
+      `mean played bitrate ${Math.round(total(abr, 'avg_bitrate_kbps') / pairs)} kb/s, ` +
+      `mean startup ${(total(abr, 'startup_s') / pairs).toFixed(2)} s`);
+  }
+  const verdict = [
+    total('dmoe', 'stalls') <= total('default', 'stalls') ? 'DMOE stalled no more than the default' : 'DMOE stalled MORE than the default',
+    total('dmoe', 'switches') < total('default', 'switches') ? 'and switched less' : 'and did NOT switch less',
+  ];
+  console.log(`comparison over ${pairs} pairs: ${verdict.join(' ')}`);
+}
+writeFileSync(join(repo, 'target/browser-results.json'), JSON.stringify({ trace, results: runs[0], runs }, null, 2));
 if (failures.length) {
   console.error(`FAIL:\n  ${failures.join('\n  ')}`);
   process.exit(1);
