@@ -3,10 +3,28 @@
 
 use std::time::Duration;
 
-use dmoe_core::{AbrContext, ByteCount, Caps, Ladder, PlaybackState, Timestamp, TransferSample};
+use dmoe_core::{
+    AbrContext, ByteCount, Caps, InFlight, Ladder, PlaybackState, Timestamp, TransferSample,
+};
 use proptest::prelude::*;
 
-const NAMES: [&str; 5] = ["hybrid", "robust-mpc", "bola", "bba", "throughput"];
+const NAMES: [&str; 6] = [
+    "hybrid",
+    "hybrid-stable",
+    "robust-mpc",
+    "bola",
+    "bba",
+    "throughput",
+];
+
+const STATES: [PlaybackState; 6] = [
+    PlaybackState::Starting,
+    PlaybackState::Playing,
+    PlaybackState::Paused,
+    PlaybackState::Seeking,
+    PlaybackState::Stalled,
+    PlaybackState::Ended,
+];
 
 fn ctx<'a>(
     ladder: &'a Ladder,
@@ -50,6 +68,9 @@ proptest! {
         buffer in 0.0f64..120.0,
         prev in proptest::option::of(0usize..12),
         max_kbps in proptest::option::of(100u64..20_000),
+        state in 0usize..6,
+        remaining in proptest::option::of(0u32..12),
+        in_flight in (0usize..12, 0u64..10_000_000, 0u64..10_000_000, 0u64..20_000),
     ) {
         let kbps: Vec<u64> = kbps.into_iter().collect();
         let ladder = Ladder::from_kbps(&kbps).unwrap();
@@ -61,7 +82,21 @@ proptest! {
                 c.on_segment_complete(Timestamp::from_micros(0), &sample(b, t, f));
                 c.on_progress(Timestamp::from_micros(0), &sample(b / 2, t / 2, f));
             }
-            let d = c.choose(&ctx(&ladder, &[], buffer, prev, caps));
+            let mut cx = ctx(&ladder, &[], buffer, prev, caps);
+            // Start-up, seeking and the end of a VOD take their own branches.
+            cx.state = STATES[state];
+            cx.segments_remaining = remaining;
+            let d = c.choose(&cx);
+            let (rung, got, want, ms) = in_flight;
+            let f = InFlight {
+                rung: rung.min(ladder.len() - 1),
+                received: ByteCount(got.min(want)),
+                expected: ByteCount(want),
+                elapsed: Duration::from_millis(ms),
+            };
+            if let Some(r) = c.should_abandon(&cx, &f) {
+                prop_assert!(r < f.rung, "{name} refetches at {r}, not below {}", f.rung);
+            }
             prop_assert!(d.rung < ladder.len(), "{name} chose {} of {}", d.rung, ladder.len());
             prop_assert!(d.rung <= top, "{name} ignored the cap");
             if let Some(e) = d.estimate_bps {
