@@ -542,14 +542,7 @@ impl AbrController for Hybrid {
             .throughput_bps
             .filter(|b| b.is_finite() && *b > 0.0);
         self.harmonic.rebase(bps);
-        self.ewma = DualEwma::default();
-        if let Some(bps) = bps {
-            self.ewma.add(&crate::estimator::Sample {
-                bps,
-                seconds: 1.0,
-                bytes: bps / 8.0,
-            });
-        }
+        self.ewma.rebase(bps);
         if let Some(t) = expected.ttfb {
             self.ttfb = crate::estimator::Ewma::new(3.0);
             self.ttfb.sample(1.0, t.as_secs_f64());

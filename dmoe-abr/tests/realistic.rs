@@ -121,3 +121,83 @@ fn optimum_bounds_every_controller_on_pensieve_model() {
         }
     }
 }
+
+/// Holds one rung and records the path estimates it is given.
+struct Recorder {
+    rung: usize,
+    hints: Vec<f64>,
+}
+
+impl AbrController for Recorder {
+    fn name(&self) -> &'static str {
+        "recorder"
+    }
+    fn on_segment_complete(&mut self, _: dmoe_core::Timestamp, _: &dmoe_core::TransferSample) {}
+    fn choose(&self, ctx: &dmoe_core::AbrContext<'_>) -> dmoe_core::Decision {
+        dmoe_core::Decision {
+            rung: self.rung,
+            reason: dmoe_core::Reason::Hold,
+            estimate_bps: None,
+            buffer: ctx.buffer,
+            playback_rate: None,
+        }
+    }
+    fn on_path_change(&mut self, _: dmoe_core::Timestamp, e: &dmoe_core::PathEstimate) {
+        self.hints.push(e.throughput_bps.unwrap_or(f64::NAN));
+    }
+}
+
+#[test]
+fn the_oracle_hint_is_the_throughput_the_next_segment_sees() {
+    let video = sim::builtin_video(5);
+    for model in [sim::Model::Pensieve, sim::Model::Realistic] {
+        for t in sim::builtin_traces(5, 1) {
+            // Pensieve forces the first segment to rung 1; hold it so every hint is for
+            // the rung then fetched.
+            let mut r = Recorder {
+                rung: 1,
+                hints: Vec::new(),
+            };
+            let cfg = SimConfig {
+                model,
+                oracle_hint: true,
+                ..SimConfig::default()
+            };
+            let res = sim::simulate(&mut r, &t, &video, &cfg);
+            // Pensieve decides from the second segment on, the realistic model from the first.
+            let first = usize::from(model == sim::Model::Pensieve);
+            assert_eq!(
+                r.hints.len(),
+                video.segments() - first,
+                "{model:?} {}",
+                t.name
+            );
+            // The first hint of the realistic model is for the lowest rung (there is no
+            // previous one); from then on the hint is for the rung held.
+            let skip = 1 - first;
+            for (h, s) in r.hints.iter().zip(&res.steps[first..]).skip(skip) {
+                let measured = s.throughput_mbps * 1e6;
+                assert!(
+                    (h - measured).abs() <= 1e-6 * measured,
+                    "{model:?} {}: hint {h} against measured {measured}",
+                    t.name
+                );
+            }
+            // Without the flag no controller is told anything.
+            let mut quiet = Recorder {
+                rung: 1,
+                hints: Vec::new(),
+            };
+            sim::simulate(
+                &mut quiet,
+                &t,
+                &video,
+                &SimConfig {
+                    model,
+                    ..SimConfig::default()
+                },
+            );
+            assert!(quiet.hints.is_empty());
+        }
+    }
+}

@@ -5,7 +5,9 @@
 //! (bitrate − 4.3·rebuffer − |switch|, in Mbps and seconds). Ties go to the last sequence in
 //! lexicographic order, as in the authors' reference code.
 
-use dmoe_core::{AbrContext, AbrController, Decision, Reason, Timestamp, TransferSample};
+use dmoe_core::{
+    AbrContext, AbrController, Decision, PathEstimate, Reason, Timestamp, TransferSample,
+};
 
 use super::bounds;
 use crate::REBUFFER_PENALTY;
@@ -128,6 +130,12 @@ impl AbrController for RobustMpc {
                 combo[i] = bottom;
             }
         }
+    }
+
+    fn on_path_change(&mut self, _now: Timestamp, expected: &PathEstimate) {
+        // A new path: the window restarts from its expected rate (the error history stays:
+        // it says how predictable the network is).
+        self.predictor.rebase(expected.throughput_bps);
     }
 
     fn reset(&mut self) {

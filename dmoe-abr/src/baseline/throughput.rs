@@ -3,7 +3,9 @@
 //! "Improving Fairness, Efficiency, and Stability in HTTP-based Adaptive Video Streaming
 //! with FESTIVE", CoNEXT 2012, for the family).
 
-use dmoe_core::{AbrContext, AbrController, Decision, Reason, Timestamp, TransferSample};
+use dmoe_core::{
+    AbrContext, AbrController, Decision, PathEstimate, Reason, Timestamp, TransferSample,
+};
 
 use super::bounds;
 use crate::estimator::{DualEwma, SampleFilter};
@@ -55,6 +57,11 @@ impl AbrController for ThroughputRule {
             buffer: ctx.buffer,
             playback_rate: None,
         }
+    }
+
+    fn on_path_change(&mut self, _now: Timestamp, expected: &PathEstimate) {
+        // The old path's history does not predict the new one; its expected rate does.
+        self.ewma.rebase(expected.throughput_bps);
     }
 
     fn reset(&mut self) {

@@ -85,11 +85,58 @@ impl DualEwma {
     pub fn fast(&self) -> Option<f64> {
         self.fast.estimate()
     }
+
+    /// Start over on a new network path, keeping the half-lives: empty, or holding only
+    /// `expected` (bits per second, as one second of transfer) when it is a usable rate.
+    pub fn rebase(&mut self, expected: Option<f64>) {
+        for e in [&mut self.fast, &mut self.slow] {
+            e.estimate = 0.0;
+            e.total_weight = 0.0;
+        }
+        if let Some(bps) = expected.filter(|b| b.is_finite() && *b > 0.0) {
+            self.add(&Sample {
+                bps,
+                seconds: 1.0,
+                bytes: bps / 8.0,
+            });
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rebase_keeps_half_lives_and_seeds_the_expected_rate() {
+        let mut e = DualEwma::new(2.0, 5.0);
+        for _ in 0..10 {
+            e.add(&Sample {
+                bps: 1e6,
+                seconds: 1.0,
+                bytes: 125_000.0,
+            });
+        }
+        e.rebase(Some(8e6));
+        assert!((e.estimate().unwrap() - 8e6).abs() < 1.0);
+        let mut fresh = DualEwma::new(2.0, 5.0);
+        fresh.add(&Sample {
+            bps: 8e6,
+            seconds: 1.0,
+            bytes: 1e6,
+        });
+        assert_eq!(e, fresh);
+        for bad in [
+            None,
+            Some(f64::NAN),
+            Some(0.0),
+            Some(-1.0),
+            Some(f64::INFINITY),
+        ] {
+            e.rebase(bad);
+            assert_eq!(e, DualEwma::new(2.0, 5.0), "{bad:?}");
+        }
+    }
 
     #[test]
     fn converges_and_is_bias_corrected() {

@@ -21,8 +21,8 @@ mod optimal;
 use std::time::Duration;
 
 use dmoe_core::{
-    AbrContext, AbrController, ByteCount, Caps, InFlight, Ladder, PlaybackState, Timestamp,
-    TransferSample,
+    AbrContext, AbrController, ByteCount, Caps, InFlight, Ladder, PathEstimate, PlaybackState,
+    Timestamp, TransferSample,
 };
 
 pub use builtin::{builtin_traces, builtin_video, builtin_video_of};
@@ -223,6 +223,12 @@ pub struct SimConfig {
     pub pensieve_first_rung: usize,
     /// Progress report interval in the realistic model, seconds.
     pub progress_s: f64,
+    /// A diagnostic, not a player: before every decision the controller is told, through
+    /// [`AbrController::on_path_change`], the throughput the next segment will really see
+    /// (fetched at the previous rung, round trip included). How a controller does with this
+    /// perfect one-segment prediction bounds what a better throughput predictor could give
+    /// it; the rest of its distance to the offline optimum is planning.
+    pub oracle_hint: bool,
 }
 
 impl Default for SimConfig {
@@ -233,6 +239,7 @@ impl Default for SimConfig {
             max_buffer_s: 60.0,
             pensieve_first_rung: 1,
             progress_s: 0.25,
+            oracle_hint: false,
         }
     }
 }
@@ -357,6 +364,19 @@ fn context<'a>(
     }
 }
 
+/// Tell the controller ([`SimConfig::oracle_hint`]) the throughput of a transfer of
+/// `bytes` that takes `secs` after its first byte, measured as its own sample of that
+/// transfer would measure it, and the time to first byte.
+fn hint(ctrl: &mut dyn AbrController, clock_s: f64, bytes: f64, secs: f64, ttfb: f64) {
+    ctrl.on_path_change(
+        Timestamp::from_micros((clock_s * 1e6) as u64),
+        &PathEstimate {
+            throughput_bps: Some(bytes * 8.0 / secs.max(1e-9)),
+            ttfb: Some(Duration::from_secs_f64(ttfb)),
+        },
+    );
+}
+
 fn sample(bytes: f64, ttfb: f64, total: f64) -> TransferSample {
     TransferSample {
         bytes: ByteCount(bytes as u64),
@@ -393,6 +413,13 @@ fn pensieve(
                 cfg.max_buffer_s,
                 clock_s,
             );
+            if cfg.oracle_hint {
+                let bytes = video.sizes[k][previous.unwrap_or(rung)] as f64;
+                // The round trip does not advance Pensieve's trace, and its samples count
+                // it as transfer time.
+                let (secs, _) = link.clone().transfer(bytes, |_, _| true);
+                hint(ctrl, clock_s, bytes, secs + cfg.rtt_s, 0.0);
+            }
             rung = ctrl.choose(&ctx).rung.min(ladder.len() - 1);
         }
         let bytes = video.sizes[k][rung] as f64;
@@ -455,6 +482,13 @@ fn realistic(
             cfg.max_buffer_s,
             clock,
         );
+        if cfg.oracle_hint {
+            let bytes = video.sizes[k][previous.unwrap_or(0)] as f64;
+            let mut ahead = link.clone();
+            ahead.idle(cfg.rtt_s);
+            let (secs, _) = ahead.transfer(bytes, |_, _| true);
+            hint(ctrl, clock, bytes, secs, cfg.rtt_s);
+        }
         let mut rung = ctrl.choose(&ctx).rung.min(ladder.len() - 1);
         let mut abandoned = false;
         let mut stall = 0.0;

@@ -3,11 +3,14 @@
 //! ```text
 //! dmoe-sim [--traces DIR] [--video DIR --bitrates K,K,.. --chunk-s S | --ladder FILE]
 //!          [--abr hybrid,robust-mpc,bola,bba,throughput] [--model pensieve|realistic]
-//!          [--optimal] [--seed N] [--json] [--plot FILE.svg]
+//!          [--optimal] [--oracle-hint] [--seed N] [--json] [--plot FILE.svg]
 //! dmoe-sim --scenario edges [--seed N] [--json]
 //! ```
 //!
 //! Without `--traces` it runs on the built-in generated traces and ladder.
+//! `--oracle-hint` is a diagnostic: every controller is told the next segment's true
+//! throughput before each decision (`SimConfig::oracle_hint`) and its rows are named
+//! `<abr>+oracle-hint`.
 //! `--scenario edges` runs the built-in multi-edge fault scenarios and compares the edge
 //! policies `static`, `dmoe` and `oracle` (all with the hybrid ABR).
 
@@ -16,7 +19,10 @@ use std::process::ExitCode;
 
 use dmoe_abr::sim::{self, Model, SimConfig, SimResult, Trace, Video};
 
-const USAGE: &str = "usage: dmoe-sim [--traces DIR] [--video DIR --bitrates K,K,.. --chunk-s S | --ladder FILE] [--abr LIST] [--model pensieve|realistic] [--optimal] [--seed N] [--json] [--plot FILE.svg]\n       dmoe-sim --scenario edges [--seed N] [--json]";
+/// Appended to each controller's name under `--oracle-hint`.
+const ORACLE_SUFFIX: &str = "+oracle-hint";
+
+const USAGE: &str = "usage: dmoe-sim [--traces DIR] [--video DIR --bitrates K,K,.. --chunk-s S | --ladder FILE] [--abr LIST] [--model pensieve|realistic] [--optimal] [--oracle-hint] [--seed N] [--json] [--plot FILE.svg]\n       dmoe-sim --scenario edges [--seed N] [--json]";
 
 struct Args {
     traces: Option<String>,
@@ -27,6 +33,7 @@ struct Args {
     abrs: Vec<String>,
     model: Model,
     optimal: bool,
+    oracle_hint: bool,
     seed: u64,
     json: bool,
     plot: Option<String>,
@@ -53,6 +60,7 @@ fn parse_args() -> Result<Args, String> {
             .to_vec(),
         model: Model::Realistic,
         optimal: false,
+        oracle_hint: false,
         seed: 1,
         json: false,
         plot: None,
@@ -94,6 +102,7 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--optimal" => a.optimal = true,
+            "--oracle-hint" => a.oracle_hint = true,
             "--seed" => {
                 let v = need(&mut it, "--seed")?;
                 a.seed = v
@@ -240,6 +249,7 @@ fn main() -> ExitCode {
     };
     let cfg = SimConfig {
         model: a.model,
+        oracle_hint: a.oracle_hint,
         ..SimConfig::default()
     };
     let mut names = a.abrs.clone();
@@ -259,6 +269,16 @@ fn main() -> ExitCode {
                 }
             };
             results.push(r);
+        }
+    }
+    if a.oracle_hint {
+        // Controllers told the next segment's throughput are not the players they are
+        // named after: say so in every row.
+        for n in names.iter_mut().filter(|n| *n != "optimal") {
+            n.push_str(ORACLE_SUFFIX);
+        }
+        for r in results.iter_mut().filter(|r| r.abr != "optimal") {
+            r.abr.push_str(ORACLE_SUFFIX);
         }
     }
     let mut summary: Vec<(String, Agg)> =
@@ -314,14 +334,20 @@ fn main() -> ExitCode {
             video.segment_s,
             a.model
         );
+        let w = summary
+            .iter()
+            .map(|(n, _)| n.len())
+            .max()
+            .unwrap_or(0)
+            .max(15);
         println!(
-            "{:<15} {:>9} {:>10} {:>9} {:>8} {:>9}",
+            "{:<w$} {:>9} {:>10} {:>9} {:>8} {:>9}",
             "abr", "QoE_lin", "kbps", "rebuf %", "stalls", "switches"
         );
         for (n, g) in &summary {
             let k = g.n.max(1) as f64;
             println!(
-                "{:<15} {:>9.4} {:>10.0} {:>9.3} {:>8} {:>9}",
+                "{:<w$} {:>9.4} {:>10.0} {:>9.3} {:>8} {:>9}",
                 n,
                 g.qoe / k,
                 g.br / k,
