@@ -225,7 +225,8 @@ pub struct SimConfig {
     pub progress_s: f64,
     /// A diagnostic, not a player: before every decision the controller is told, through
     /// [`AbrController::on_path_change`], the throughput the next segment will really see
-    /// (fetched at the previous rung, round trip included). How a controller does with this
+    /// (fetched at the previous rung, measured as the controller's own sample of that
+    /// transfer will measure it) and the time to first byte. How a controller does with this
     /// perfect one-segment prediction bounds what a better throughput predictor could give
     /// it; the rest of its distance to the offline optimum is planning.
     pub oracle_hint: bool,
@@ -372,7 +373,7 @@ fn hint(ctrl: &mut dyn AbrController, clock_s: f64, bytes: f64, secs: f64, ttfb:
         Timestamp::from_micros((clock_s * 1e6) as u64),
         &PathEstimate {
             throughput_bps: Some(bytes * 8.0 / secs.max(1e-9)),
-            ttfb: Some(Duration::from_secs_f64(ttfb)),
+            ttfb: Duration::try_from_secs_f64(ttfb.max(0.0)).ok(),
         },
     );
 }
