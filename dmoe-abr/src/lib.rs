@@ -27,6 +27,7 @@
 pub mod baseline;
 pub mod estimator;
 mod hybrid;
+pub mod planner;
 mod replay;
 mod ring;
 pub mod sim;
