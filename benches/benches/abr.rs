@@ -1,4 +1,5 @@
-//! Cost of one ABR decision and one estimator update.
+//! Cost of one ABR decision, of solving the hybrid's planner table, and of one estimator
+//! update.
 //!
 //! ```sh
 //! cargo bench -p dmoe-benches --bench abr
@@ -45,6 +46,30 @@ fn bench(c: &mut Criterion) {
     c.bench_function("hybrid/decision", |b| {
         b.iter(|| std::hint::black_box(&hybrid).choose(std::hint::black_box(&ctx)))
     });
+    // The first mid-session decision for a ladder solves the planner's table; a fresh
+    // controller per iteration measures that one-off cost.
+    let mut group = c.benchmark_group("hybrid");
+    group.sample_size(10);
+    group.bench_function("planner-build", |b| {
+        b.iter_batched(
+            || {
+                let mut h = dmoe_abr::Hybrid::default();
+                h.on_segment_complete(
+                    Timestamp::from_micros(1),
+                    &TransferSample {
+                        bytes: ByteCount(1_000_000),
+                        ttfb: Duration::from_millis(50),
+                        total: Duration::from_millis(3_000),
+                        server_hold: Duration::ZERO,
+                    },
+                );
+                h
+            },
+            |h| std::hint::black_box(h.choose(std::hint::black_box(&ctx))),
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
     c.bench_function("robust-mpc/decision", |b| {
         b.iter(|| std::hint::black_box(&mpc).choose(std::hint::black_box(&ctx)))
     });

@@ -22,10 +22,12 @@
 //!   is taken from the last table (by then the values have settled to a stationary shape).
 //!
 //! At decision time the level is the estimate (a blend of the dual EWMA's cautious and fast
-//! figures), the first segment uses its real size, and each rung is scored by its expected
+//! figures, at most [`PlannerConfig::newest_sample_cap`] × the newest sample, and reset on a
+//! collapse: [`PlannerConfig::collapse_ratio`]), the first segment uses its real size, and each rung is scored by its expected
 //! reward plus the expected value of the state it leads to. That is 9 noise points per rung,
 //! a bilinear lookup each: a few hundred nanoseconds, no allocation. The table is built on
-//! the first decision for a ladder (tens of milliseconds, bounded size: see
+//! the first mid-session decision for a ladder (13 ms natively for a 6-rung ladder,
+//! `cargo bench -p dmoe-benches --bench abr -- planner`; bounded size: see
 //! [`PlannerConfig`]) and kept until the ladder, segment duration or maximum buffer change.
 
 use std::time::Duration;
@@ -58,8 +60,17 @@ pub struct PlannerConfig {
     /// level estimate, as a geometric blend (0: cautious only, 1: fast only).
     pub fast_weight: f64,
     /// The level is at most this multiple of the newest sample (at least 1), so that a
-    /// collapse is believed at once while the EWMAs still remember the faster past.
+    /// fall is believed at once while the EWMAs still remember the faster past.
     pub newest_sample_cap: f64,
+    /// A newest sample below this fraction of the level is a collapse (a transfer that
+    /// fell mid-way averages the fast start with the slow end): the level is then the lower
+    /// of that sample and the look-ahead's error-discounted prediction.
+    pub collapse_ratio: f64,
+    /// Below [`crate::HybridConfig::fill_below`] of buffer, a step up may use at most this
+    /// fraction of the look-ahead's error-discounted prediction; a climb that does not fit
+    /// waits at the current rung. Without it the planner climbs straight to the rung the
+    /// level sustains on a two-second buffer, which a sudden tenfold fall turns into a stall.
+    pub fill_fraction: f64,
     /// Throughput levels in the grid (at least 4, at most 64).
     pub levels: usize,
     /// Segments solved exactly (at least 1, at most 64). Memory grows linearly with it:
@@ -74,7 +85,9 @@ impl Default for PlannerConfig {
             noise: 0.2,
             drift: 0.05,
             fast_weight: 0.5,
-            newest_sample_cap: 1.5,
+            newest_sample_cap: 1.1,
+            collapse_ratio: 0.7,
+            fill_fraction: 0.6,
             levels: 40,
             horizon: 48,
         }
@@ -197,17 +210,36 @@ impl ValueTable {
             }
             drift.push(w);
         }
-        // Download time of a rung's segment at each level and noise point.
-        let mut dt = vec![0.0f64; rungs * levels * NOISE_POINTS];
-        for a in 0..rungs {
+        // Everything about a decision that does not depend on the segments left, once:
+        // its immediate expected reward, and for each noise point where the buffer lands
+        // (two grid neighbours, each with its probability-weighted share).
+        let layer = nb * rungs * levels;
+        let stride = rungs * levels;
+        let mut reward = vec![0.0f64; nb * levels * rungs];
+        let mut lands = vec![(0u32, 0.0f32, 0.0f32); nb * levels * rungs * NOISE_POINTS];
+        for b in 0..nb {
+            let buf = b as f64 * db;
             for j in 0..levels {
                 let level = (lo + j as f64 * dx).exp();
-                for (e, &(mult, _)) in noise.iter().enumerate() {
-                    dt[(a * levels + j) * NOISE_POINTS + e] = mbps[a] * seg / (level * mult) + ttfb;
+                for (a, &q) in mbps.iter().enumerate() {
+                    let cell = (b * levels + j) * rungs + a;
+                    let mut r = 0.0;
+                    for (e, &(mult, p)) in noise.iter().enumerate() {
+                        let t = q * seg / (level * mult) + ttfb;
+                        let stall = (t - buf).max(0.0);
+                        let after = ((buf - t).max(0.0) + seg).min(cap);
+                        r += p * (q - REBUFFER_PENALTY * stall);
+                        let x = (after / db).clamp(0.0, (nb - 1) as f64);
+                        let i = (x as usize).min(nb - 2);
+                        let f = x - i as f64;
+                        let at = (i * rungs + a) * levels + j;
+                        lands[cell * NOISE_POINTS + e] =
+                            (at as u32, (p * (1.0 - f)) as f32, (p * f) as f32);
+                    }
+                    reward[cell] = r;
                 }
             }
         }
-        let layer = nb * rungs * levels;
         let mut u = vec![0.0f32; (horizon + 1) * layer];
         let mut v = vec![0.0f64; layer];
         let mut w = vec![0.0f64; rungs];
@@ -215,20 +247,18 @@ impl ValueTable {
             // V_n from U_{n-1}: the best rung in each state with n segments left.
             let prev = &u[(n - 1) * layer..n * layer];
             for b in 0..nb {
-                let buf = b as f64 * db;
                 for j in 0..levels {
                     for (a, wa) in w.iter_mut().enumerate() {
-                        let mut s = 0.0;
-                        for (e, &(_, p)) in noise.iter().enumerate() {
-                            let t = dt[(a * levels + j) * NOISE_POINTS + e];
-                            let stall = (t - buf).max(0.0);
-                            let after = ((buf - t).max(0.0) + seg).min(cap);
-                            let cont = if n > 1 {
-                                lerp_buffer(prev, nb, db, rungs, levels, after, a, j)
-                            } else {
-                                0.0
-                            };
-                            s += p * (mbps[a] - REBUFFER_PENALTY * stall + cont);
+                        let cell = (b * levels + j) * rungs + a;
+                        let mut s = reward[cell];
+                        if n > 1 {
+                            for &(at, w0, w1) in
+                                &lands[cell * NOISE_POINTS..(cell + 1) * NOISE_POINTS]
+                            {
+                                let at = at as usize;
+                                s += f64::from(w0) * f64::from(prev[at])
+                                    + f64::from(w1) * f64::from(prev[at + stride]);
+                            }
                         }
                         *wa = s;
                     }
@@ -363,25 +393,6 @@ fn cap_s(ctx: &AbrContext<'_>) -> f64 {
         .max(ctx.segment_duration)
         .max(Duration::from_millis(1))
         .as_secs_f64()
-}
-
-/// `u` at (`buffer`, `rung`, `level`), linear in buffer between grid points.
-#[allow(clippy::too_many_arguments)]
-fn lerp_buffer(
-    u: &[f32],
-    nb: usize,
-    db: f64,
-    rungs: usize,
-    levels: usize,
-    buffer: f64,
-    rung: usize,
-    level: usize,
-) -> f64 {
-    let x = (buffer / db).clamp(0.0, (nb - 1) as f64);
-    let i = (x as usize).min(nb - 2);
-    let f = x - i as f64;
-    let at = |b: usize| f64::from(u[(b * rungs + rung) * levels + level]);
-    at(i) * (1.0 - f) + at(i + 1) * f
 }
 
 #[cfg(test)]
