@@ -221,6 +221,18 @@ impl Hybrid {
         }
     }
 
+    /// The default tuning without the planner (every decision by the look-ahead), named
+    /// `hybrid-lookahead`: what the hybrid was before the planner, kept for comparison.
+    pub fn lookahead() -> Self {
+        Self {
+            name: "hybrid-lookahead",
+            ..Self::new(HybridConfig {
+                planner: None,
+                ..HybridConfig::default()
+            })
+        }
+    }
+
     /// The tuning.
     pub fn config(&self) -> &HybridConfig {
         &self.cfg
@@ -874,10 +886,7 @@ mod tests {
 
     /// The look-ahead alone: the rules it applies mid-session when no planner is set.
     fn lookahead() -> Hybrid {
-        Hybrid::new(HybridConfig {
-            planner: None,
-            ..HybridConfig::default()
-        })
+        Hybrid::lookahead()
     }
 
     #[test]

@@ -41,12 +41,13 @@ pub use ring::Ring;
 pub const REBUFFER_PENALTY: f64 = 4.3;
 
 /// A controller by its command-line name: `hybrid`, `hybrid-stable` (the stability preset),
-/// `robust-mpc`, `robust-mpc-ref` (the reference code's sizing quirk), `bola`, `bba`,
+/// `hybrid-lookahead` (the hybrid without its planner), `robust-mpc`, `robust-mpc-ref` (the reference code's sizing quirk), `bola`, `bba`,
 /// `throughput`.
 pub fn controller(name: &str) -> Option<Box<dyn dmoe_core::AbrController + Send>> {
     Some(match name {
         "hybrid" => Box::new(Hybrid::default()),
         "hybrid-stable" => Box::new(Hybrid::stable()),
+        "hybrid-lookahead" => Box::new(Hybrid::lookahead()),
         "robust-mpc" | "mpc" => Box::new(baseline::RobustMpc::default()),
         "robust-mpc-ref" => Box::new(baseline::RobustMpc::reference()),
         "bola" => Box::new(baseline::Bola::default()),

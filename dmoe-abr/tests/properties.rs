@@ -8,9 +8,10 @@ use dmoe_core::{
 };
 use proptest::prelude::*;
 
-const NAMES: [&str; 6] = [
+const NAMES: [&str; 7] = [
     "hybrid",
     "hybrid-stable",
+    "hybrid-lookahead",
     "robust-mpc",
     "bola",
     "bba",
