@@ -374,8 +374,9 @@ impl Hybrid {
 impl Hybrid {
     /// The throughput level the planner starts from: a geometric blend of the dual EWMA's
     /// cautious (min of fast and slow) and fast figures, capped by a multiple of the newest
-    /// sample and by a transfer in flight.
-    fn planning_level(&self, cfg: &PlannerConfig) -> Option<f64> {
+    /// sample and by a transfer in flight. `expected` is the look-ahead's error-discounted
+    /// prediction (already capped by a transfer in flight), which a collapse falls back on.
+    fn planning_level(&self, cfg: &PlannerConfig, expected: f64) -> Option<f64> {
         let cautious = self.ewma.estimate()?;
         let fast = self.ewma.fast()?;
         let w = cfg.fast_weight.clamp(0.0, 1.0);
@@ -383,9 +384,7 @@ impl Hybrid {
         // A collapse shows at once: the level never exceeds a multiple of the newest sample.
         if let Some(last) = self.harmonic.last() {
             if last < level * cfg.collapse_ratio {
-                level = self
-                    .predictions()
-                    .map_or(last, |(expected, _)| expected.min(last));
+                level = expected.min(last);
             }
             level = level.min(last * cfg.newest_sample_cap.max(1.0));
         }
@@ -397,10 +396,13 @@ impl Hybrid {
 
     /// The planner's decision, mid-session (a previous rung, past start-up) when the
     /// planner is configured and can plan this ladder; None hands over to the look-ahead.
+    /// `expected` is the look-ahead's error-discounted prediction, capped by a transfer in
+    /// flight.
     fn planned(
         &self,
         ctx: &AbrContext<'_>,
         (bottom, top): (usize, usize),
+        expected: f64,
         playback_rate: Option<f64>,
     ) -> Option<Decision> {
         let cfg = self.cfg.planner.as_ref()?;
@@ -408,7 +410,7 @@ impl Hybrid {
         if self.starting(ctx) {
             return None;
         }
-        let level = self.planning_level(cfg)?;
+        let level = self.planning_level(cfg, expected)?;
         let ttfb = self.ttfb.estimate().unwrap_or(0.0);
         let mut cell = self.table.borrow_mut();
         if !cell.as_ref().is_some_and(|t| t.fits(ctx)) {
@@ -429,8 +431,6 @@ impl Hybrid {
         // error-discounted prediction; a climb that does not fit waits at the current rung.
         let mut filling = false;
         if ctx.buffer < self.cfg.fill_below && rung > prev {
-            let expected = self.predictions().map_or(level, |(e, _)| e);
-            let expected = self.in_flight_bps.map_or(expected, |r| expected.min(r));
             let fill_top = ctx
                 .ladder
                 .highest_below(expected * cfg.fill_fraction)
@@ -543,7 +543,7 @@ impl AbrController for Hybrid {
             bw = bw.min(r);
             low = low.min(r);
         }
-        if let Some(d) = self.planned(ctx, (bottom, top), playback_rate) {
+        if let Some(d) = self.planned(ctx, (bottom, top), bw, playback_rate) {
             return d;
         }
         let horizon = match ctx.segments_remaining {
@@ -884,15 +884,11 @@ mod tests {
         assert!(after.estimate_bps.unwrap() <= 400_001.0, "{after:?}");
     }
 
-    /// The look-ahead alone: the rules it applies mid-session when no planner is set.
-    fn lookahead() -> Hybrid {
-        Hybrid::lookahead()
-    }
-
     #[test]
     fn fills_a_shallow_buffer_before_climbing() {
         let l = ladder();
-        let mut h = lookahead();
+        // The look-ahead's own rule (the planner has its own filling fraction).
+        let mut h = Hybrid::lookahead();
         feed(&mut h, 4.0, 2);
         // With a deep buffer the estimate allows a rung above 70 % of it.
         let deep = h.choose(&ctx(&l, 30.0, Some(0)));
@@ -904,7 +900,7 @@ mod tests {
         let d = h.choose(&ctx(&l, 4.0, Some(0)));
         assert_eq!((d.rung, d.reason), (0, Reason::Startup), "{d:?}");
         // When the look-ahead's own choice fits under the cap, the climb is not held.
-        let mut slow = lookahead();
+        let mut slow = Hybrid::lookahead();
         feed(&mut slow, 1.8, 5);
         let d = slow.choose(&ctx(&l, 4.0, Some(0)));
         assert!(
