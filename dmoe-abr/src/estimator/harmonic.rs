@@ -72,6 +72,14 @@ impl SlidingHarmonic {
         self.samples.last()
     }
 
+    /// The lowest of the newest `n` samples, when there are at least `n`.
+    pub fn recent_min(&self, n: usize) -> Option<f64> {
+        if n == 0 || self.samples.len() < n {
+            return None;
+        }
+        Some(self.samples.recent(n).fold(f64::INFINITY, f64::min))
+    }
+
     /// Forget the samples but keep the error history and the last prediction.
     pub fn clear_samples(&mut self) {
         self.samples.clear();
@@ -122,5 +130,19 @@ mod tests {
         }
         assert!((h.harmonic_mean().unwrap() - 3e6).abs() < 1.0);
         assert!(h.max_error() < 1e-12);
+    }
+
+    #[test]
+    fn recent_min_reads_only_the_newest_samples() {
+        let mut h = SlidingHarmonic::default();
+        assert_eq!(h.recent_min(1), None);
+        h.add(&s(1e6));
+        assert_eq!(h.recent_min(2), None);
+        h.add(&s(5e6));
+        h.add(&s(4e6));
+        assert_eq!(h.recent_min(2), Some(4e6));
+        assert_eq!(h.recent_min(3), Some(1e6));
+        assert_eq!(h.recent_min(0), None);
+        assert_eq!(h.recent_min(WINDOW + 1), None);
     }
 }
