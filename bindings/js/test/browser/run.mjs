@@ -136,8 +136,8 @@ async function play(abr) {
 
 // It plays DMOE_RUNS pairs (default 5; each pair: the default, then DMOE) and compares
 // their totals: hls.js's default ABR does not take the same path every time under the same
-// trace (whether its emergency switch-down catches a fragment in flight at the step down;
-// it did in 4 of the first 11 pairs measured), so one pair is a sample, not a measurement.
+// trace (whether its emergency switch-down catches a fragment in flight at the step down),
+// so one pair is a sample, not a measurement.
 const pairs = Math.max(1, Number.parseInt(process.env.DMOE_RUNS ?? '5', 10) || 1);
 const only = process.env.DMOE_ONLY;
 const runs = [];
