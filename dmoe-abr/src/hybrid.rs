@@ -746,6 +746,49 @@ mod tests {
         Ladder::from_kbps(&[300, 750, 1200, 1850, 2850, 4300]).unwrap()
     }
 
+    /// A transfer of `mbps` lasting `seconds` (50 ms of it waiting for the first byte).
+    fn transfer(h: &mut Hybrid, mbps: f64, seconds: f64) {
+        h.on_segment_complete(
+            Timestamp::from_micros(0),
+            &TransferSample {
+                bytes: ByteCount((mbps * 1e6 / 8.0 * (seconds - 0.05)) as u64),
+                ttfb: Duration::from_millis(50),
+                total: Duration::from_secs_f64(seconds),
+                server_hold: Duration::ZERO,
+            },
+        );
+    }
+
+    #[test]
+    fn two_fast_samples_after_a_fall_raise_the_level_at_once() {
+        let cfg = PlannerConfig::default();
+        let off = PlannerConfig {
+            surge_ratio: 1.0,
+            ..cfg
+        };
+        let mut h = Hybrid::default();
+        // Long, slow transfers, then the network comes back: two short, fast ones (the
+        // small segments of a low rung), which weigh little in the EWMAs.
+        for _ in 0..8 {
+            transfer(&mut h, 0.5, 1.3);
+        }
+        transfer(&mut h, 5.0, 0.3);
+        let one = h.planning_level(&cfg, 1e6).unwrap();
+        transfer(&mut h, 5.0, 0.3);
+        let with = h.planning_level(&cfg, 1e6).unwrap();
+        let without = h.planning_level(&off, 1e6).unwrap();
+        // One fast sample is not yet a surge; two are, and the level is the slower of them.
+        assert!(one < 3e6, "{one}");
+        assert!(without < 3e6, "{without}");
+        assert!(with > 4e6, "{with}");
+        // A NaN ratio turns the rule off rather than poisoning the level.
+        let nan = PlannerConfig {
+            surge_ratio: f64::NAN,
+            ..cfg
+        };
+        assert_eq!(h.planning_level(&nan, 1e6), Some(without));
+    }
+
     #[test]
     fn starts_safe_then_follows_throughput() {
         let l = ladder();
