@@ -5,17 +5,22 @@
 # size profile, generates the ES-module glue and shrinks the wasm with wasm-opt -Oz.
 # dmoe-ffi is built without its default features: no manifest parsers, URL parser or
 # content steering (hls.js parses; the adapter hands the agent typed ladders and lists).
-# DMOE_MAX_GZIP=N fails the build when wasm + glue + modules exceed N bytes gzipped.
+# Then bundles what a page loads (dist/dmoe.js: glue + wrapper + hls.js adapter, minified;
+# dist/dmoe_bg.wasm). DMOE_MAX_GZIP=N fails the build when those exceed N bytes gzipped.
 set -euo pipefail
+t0=$SECONDS
+step() { printf 'bindings/js: %s (%ds)\n' "$*" $((SECONDS - t0)) >&2; }
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 
+step "checking the wasm toolchain (Debian rustc-web, wasm-ld, binaryen)"
 need=()
 for b in /usr/bin/rustc /usr/lib/rustlib/src/rust/library wasm-ld-19 wasm-opt; do
   if [ ! -e "$b" ] && ! command -v "$b" >/dev/null 2>&1; then need+=("$b"); fi
 done
 if ! dpkg -s rustc-web >/dev/null 2>&1 || [ ${#need[@]} -gt 0 ]; then
+  step "installing the wasm toolchain with apt"
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -q
   $sudo_cmd apt-get install -y -q rustc-web cargo-web rust-web-src lld-19 binaryen
@@ -24,6 +29,7 @@ rustup toolchain list | grep -q '^debian-web' || rustup toolchain link debian-we
 
 wb_version=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' dmoe-ffi/Cargo.toml)
 if ! command -v wasm-bindgen >/dev/null 2>&1 || ! wasm-bindgen --version | grep -q " $wb_version\$"; then
+  step "installing wasm-bindgen-cli $wb_version (about 2 minutes, once)"
   # Not --locked: the CLI's lock file names a crate version the registry mirror lacks.
   cargo install -q wasm-bindgen-cli --version "$wb_version"
 fi
@@ -33,17 +39,33 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19
 # Debian's binaryen (108) mistranslates externref tables: build without reference types so
 # wasm-opt can shrink the module safely.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-reference-types -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+step "building dmoe-ffi for wasm32 (size profile; about a minute when std is not cached)"
 cargo +debian-web build -q --locked --profile wasm --target wasm32-unknown-unknown \
-  -Zbuild-std=std,panic_abort -p dmoe-ffi --no-default-features --target-dir target/wasm
+  -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
+  -p dmoe-ffi --no-default-features --target-dir target/wasm
 wasm=target/wasm/wasm32-unknown-unknown/wasm/dmoe.wasm
 rm -rf "$here/pkg"
+step "generating the JavaScript glue (wasm-bindgen) and shrinking the module (wasm-opt -Oz)"
 wasm-bindgen --target web --out-dir "$here/pkg" --out-name dmoe "$wasm"
 wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --strip-debug --strip-producers "$here/pkg/dmoe_bg.wasm" -o "$here/pkg/dmoe_bg.wasm"
-raw=$(stat -c %s "$here/pkg/dmoe_bg.wasm")
-# What a web page loads: the wasm, the generated glue and the package's own modules.
-gz=$(cat "$here/pkg/dmoe_bg.wasm" "$here/pkg/dmoe.js" "$here"/src/*.js | gzip -9 | wc -c)
-echo "bindings/js: wasm ${raw} bytes; wasm + glue + adapter gzipped ${gz} bytes"
+# What a page loads: one minified ES module (the glue, the agent wrapper and the hls.js
+# adapter, bundled by esbuild, pinned in package.json) and the wasm beside it.
+if [ ! -x "$here/node_modules/.bin/esbuild" ]; then
+  step "installing the package's build tools (npm ci)"
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+step "bundling dist/dmoe.js (esbuild --minify) with the wasm beside it"
+rm -rf "$here/dist"
+mkdir -p "$here/dist"
+"$here/node_modules/.bin/esbuild" "$here/src/index.js" --bundle --format=esm --minify \
+  --log-level=warning --outfile="$here/dist/dmoe.js"
+cp "$here/pkg/dmoe_bg.wasm" "$here/dist/dmoe_bg.wasm"
+raw=$(stat -c %s "$here/dist/dmoe_bg.wasm")
+wasm_gz=$(gzip -9 < "$here/dist/dmoe_bg.wasm" | wc -c)
+js_gz=$(gzip -9 < "$here/dist/dmoe.js" | wc -c)
+gz=$(cat "$here/dist/dmoe_bg.wasm" "$here/dist/dmoe.js" | gzip -9 | wc -c)
+step "done: wasm ${raw} bytes (${wasm_gz} gzipped); dist/dmoe.js ${js_gz} gzipped; together ${gz} bytes gzipped"
 if [ -n "${DMOE_MAX_GZIP:-}" ] && [ "$gz" -gt "$DMOE_MAX_GZIP" ]; then
   echo "bindings/js: over the size budget of ${DMOE_MAX_GZIP} bytes gzipped" >&2
   exit 1

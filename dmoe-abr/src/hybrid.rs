@@ -40,7 +40,6 @@
 //! its end rate, and a refetch is planned on the rate that was abandoned), caps, and a
 //! low-latency mode that suggests a playback rate to hold a latency target.
 
-use std::cell::RefCell;
 use std::time::Duration;
 
 use dmoe_core::{
@@ -50,7 +49,7 @@ use dmoe_core::{
 
 use crate::REBUFFER_PENALTY;
 use crate::estimator::{DualEwma, SampleFilter, SlidingHarmonic};
-use crate::planner::{PlannerConfig, SURGE_SAMPLES, ValueTable};
+use crate::planner::{PlannerConfig, SURGE_SAMPLES, TableBuilder, ValueTable};
 
 /// Tuning of the hybrid controller. The defaults come from a grid search
 /// (`cargo run --release -p dmoe-abr --example tune`, a seeded random search) over the
@@ -181,9 +180,11 @@ pub struct Hybrid {
     /// The current rate of the transfer in flight, when progress has measured one.
     tail_bps: Option<f64>,
     state: PlaybackState,
-    /// The planner's solved table for the current ladder (built on the first decision that
-    /// needs it; `choose` takes `&self`, so it lives in a cell).
-    table: RefCell<Option<Box<ValueTable>>>,
+    /// The planner's solved table for the current ladder (solved in slices by
+    /// [`AbrController::prepare`]; until then the look-ahead decides).
+    table: Option<Box<ValueTable>>,
+    /// The table being solved.
+    building: Option<Box<TableBuilder>>,
 }
 
 impl Default for Hybrid {
@@ -212,7 +213,8 @@ impl Hybrid {
             last_progress: None,
             tail_bps: None,
             state: PlaybackState::Starting,
-            table: RefCell::new(None),
+            table: None,
+            building: None,
         }
     }
 
@@ -383,7 +385,16 @@ impl Hybrid {
         let cautious = self.ewma.estimate()?;
         let fast = self.ewma.fast()?;
         let w = cfg.fast_weight.clamp(0.0, 1.0);
-        let mut level = cautious.powf(1.0 - w) * fast.powf(w);
+        // cautious^(1-w) * fast^w, by exp and ln (the planner's own functions).
+        let mut level = if w == 0.0 {
+            cautious
+        } else if w == 1.0 {
+            fast
+        } else if cautious > 0.0 && fast > 0.0 {
+            ((1.0 - w) * cautious.ln() + w * fast.ln()).exp()
+        } else {
+            0.0
+        };
         // A collapse shows at once: the level never exceeds a multiple of the newest sample.
         // A rise shows in two samples: the short transfers of a low rung barely move the
         // download-time-weighted EWMAs.
@@ -424,11 +435,7 @@ impl Hybrid {
         }
         let level = self.planning_level(cfg, expected)?;
         let ttfb = self.ttfb.estimate().unwrap_or(0.0);
-        let mut cell = self.table.borrow_mut();
-        if !cell.as_ref().is_some_and(|t| t.fits(ctx)) {
-            *cell = ValueTable::build(cfg, ctx, ttfb).map(Box::new);
-        }
-        let table = cell.as_ref()?;
+        let table = self.table.as_ref().filter(|t| t.fits(ctx))?;
         let mut scores = [f64::NEG_INFINITY; MAX_RUNGS];
         table.scores(ctx, level, ttfb, prev, (bottom, top), &mut scores);
         let mut best = (f64::NEG_INFINITY, prev.clamp(bottom, top));
@@ -680,10 +687,28 @@ impl AbrController for Hybrid {
             })
     }
 
+    fn prepare(&mut self, ctx: &AbrContext<'_>) -> bool {
+        let Some(cfg) = self.cfg.planner else {
+            return false;
+        };
+        if self.table.as_ref().is_some_and(|t| t.fits(ctx)) {
+            return false;
+        }
+        if !self.building.as_ref().is_some_and(|b| b.fits(ctx)) {
+            let ttfb = self.ttfb.estimate().unwrap_or(0.0);
+            self.building = TableBuilder::new(&cfg, ctx, ttfb).map(Box::new);
+            // Nothing to plan for this ladder: the look-ahead decides.
+            return self.building.is_some();
+        }
+        let done = self.building.as_mut().is_some_and(|b| b.step());
+        if done && let Some(b) = self.building.take() {
+            self.table = Some(Box::new(b.finish()));
+        }
+        !done
+    }
+
     fn on_path_change(&mut self, _now: Timestamp, expected: &PathEstimate) {
-        let bps = expected
-            .throughput_bps
-            .filter(|b| b.is_finite() && *b > 0.0);
+        let bps = expected.start_bps(self.ewma.estimate());
         self.harmonic.rebase(bps);
         self.ewma.rebase(bps);
         if let Some(t) = expected.ttfb {
@@ -787,6 +812,32 @@ mod tests {
             ..cfg
         };
         assert_eq!(h.planning_level(&nan, 1e6), Some(without));
+    }
+
+    #[test]
+    fn the_planner_table_is_solved_in_bounded_steps_by_prepare() {
+        let l = ladder();
+        let mut h = Hybrid::default();
+        feed(&mut h, 3.0, 5);
+        let c = ctx(&l, 20.0, Some(2));
+        // Before the table is solved, the look-ahead decides (no pause inside `choose`).
+        assert!(h.table.is_none());
+        let before = h.choose(&c);
+        assert!(h.table.is_none(), "choose never solves the table itself");
+        let mut steps = 0;
+        while h.prepare(&c) {
+            steps += 1;
+            assert!(steps < 200, "preparation ends");
+        }
+        assert!((10..=80).contains(&steps), "{steps} steps");
+        assert!(h.table.as_ref().is_some_and(|t| t.fits(&c)));
+        // Prepared: the planner decides, and further calls have nothing to do.
+        assert!(!h.prepare(&c));
+        let after = h.choose(&c);
+        assert!(before.rung <= l.len() && after.rung <= l.len());
+        // A ladder the planner cannot plan (one rung) needs no preparation.
+        let one = Ladder::from_kbps(&[800]).unwrap();
+        assert!(!Hybrid::default().prepare(&ctx(&one, 5.0, Some(0))));
     }
 
     #[test]

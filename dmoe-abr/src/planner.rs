@@ -28,10 +28,15 @@
 //! [`PlannerConfig::newest_sample_cap`] × the newest sample, and reset on a collapse:
 //! [`PlannerConfig::collapse_ratio`]), the first segment uses its real size, and each rung is scored by its expected
 //! reward plus the expected value of the state it leads to. That is 9 noise points per rung,
-//! a bilinear lookup each: a few hundred nanoseconds, no allocation. The table is built on
-//! the first mid-session decision for a ladder (13 ms natively for a 6-rung ladder,
-//! `cargo bench -p dmoe-benches --bench abr -- planner`; bounded size: see
-//! [`PlannerConfig`]) and kept until the ladder, segment duration or maximum buffer change.
+//! a bilinear lookup each: a few hundred nanoseconds, no allocation.
+//!
+//! The table is solved when the ladder loads, in about fifty bounded steps, one per call
+//! of [`AbrController::prepare`](dmoe_core::AbrController::prepare) (the agent makes one
+//! per host input and asks to be called back soon while work is left), so no single call
+//! pauses playback: about 13 ms in all natively for a 6-rung ladder, a tenth of a
+//! millisecond per step (`cargo bench -p dmoe-benches --bench abr -- planner`; bounded
+//! size: see [`PlannerConfig`]). Until it is complete, the look-ahead decides. It is kept
+//! until the ladder, segment duration or maximum buffer change.
 
 use std::time::Duration;
 
@@ -127,6 +132,19 @@ struct Key {
     cap_s: f64,
 }
 
+impl Key {
+    fn fits(&self, ctx: &AbrContext<'_>) -> bool {
+        self.mbps.len() == ctx.ladder.len()
+            && self.segment_s == ctx.segment_duration.as_secs_f64()
+            && self.cap_s == cap_s(ctx)
+            && self
+                .mbps
+                .iter()
+                .enumerate()
+                .all(|(i, m)| *m == ctx.ladder.bps(i) / 1e6)
+    }
+}
+
 /// The solved planning problem for one ladder.
 #[derive(Clone)]
 pub(crate) struct ValueTable {
@@ -189,169 +207,17 @@ fn noise_points(sigma: f64) -> [(f64, f64); NOISE_POINTS] {
 impl ValueTable {
     /// True when this table was built for `ctx`'s ladder and buffer.
     pub(crate) fn fits(&self, ctx: &AbrContext<'_>) -> bool {
-        let k = &self.key;
-        k.mbps.len() == ctx.ladder.len()
-            && k.segment_s == ctx.segment_duration.as_secs_f64()
-            && k.cap_s == cap_s(ctx)
-            && k.mbps
-                .iter()
-                .enumerate()
-                .all(|(i, m)| *m == ctx.ladder.bps(i) / 1e6)
+        self.key.fits(ctx)
     }
 
-    /// Solve the planning problem for `ctx`'s ladder. None when there is nothing to plan
-    /// (a one-rung or over-long ladder, or a degenerate segment duration or bitrate).
+    /// Solve the planning problem for `ctx`'s ladder in one go (a [`TableBuilder`] run to
+    /// the end). None when there is nothing to plan (a one-rung or over-long ladder, or a
+    /// degenerate segment duration or bitrate).
+    #[cfg(test)]
     pub(crate) fn build(cfg: &PlannerConfig, ctx: &AbrContext<'_>, ttfb_s: f64) -> Option<Self> {
-        let rungs = ctx.ladder.len();
-        let seg = ctx.segment_duration.as_secs_f64();
-        let cap = cap_s(ctx);
-        // Checked before anything is allocated: a ladder the planner refuses costs the
-        // decision path nothing.
-        let ok = (2..=MAX_PLANNED_RUNGS).contains(&rungs)
-            && seg.is_finite()
-            && seg > 0.0
-            && (0..rungs).all(|i| ctx.ladder.bps(i).is_finite() && ctx.ladder.bps(i) > 0.0)
-            && cfg.noise.is_finite()
-            && cfg.noise > 0.0
-            && cfg.drift.is_finite()
-            && cfg.drift >= 0.0;
-        if !ok {
-            return None;
-        }
-        let mbps: Vec<f64> = (0..rungs).map(|i| ctx.ladder.bps(i) / 1e6).collect();
-        let climb_cost = if cfg.climb_cost.is_finite() {
-            cfg.climb_cost.max(0.0)
-        } else {
-            0.0
-        };
-        let climb: Vec<f64> = mbps.iter().map(|m| m * climb_cost).collect();
-        let ttfb = if ttfb_s.is_finite() {
-            ttfb_s.max(0.0)
-        } else {
-            0.0
-        };
-        let levels = cfg.levels.clamp(4, 64);
-        let horizon = cfg.horizon.clamp(1, 64);
-        let lo = (mbps[0] * 0.3).ln();
-        let hi = (mbps[rungs - 1] * 3.0).ln();
-        let dx = (hi - lo) / (levels - 1) as f64;
-        let nb = ((cap / 1.0).ceil() as usize + 1).clamp(2, BUFFER_POINTS);
-        let db = cap / (nb - 1) as f64;
-        let noise = noise_points(cfg.noise);
-        // Level drift: a discretised normal kernel per level, truncated at 4 sigma.
-        let span = if cfg.drift > 0.0 {
-            ((4.0 * cfg.drift) / dx).ceil() as usize
-        } else {
-            0
-        };
-        let mut drift: Vec<Vec<(usize, f64)>> = Vec::with_capacity(levels);
-        for j in 0..levels {
-            let mut w: Vec<(usize, f64)> = (j.saturating_sub(span)..=(j + span).min(levels - 1))
-                .map(|jj| {
-                    let d = (jj as f64 - j as f64) * dx;
-                    let p = if cfg.drift > 0.0 {
-                        gauss(d, cfg.drift)
-                    } else {
-                        f64::from(u8::from(jj == j))
-                    };
-                    (jj, p)
-                })
-                .collect();
-            let total: f64 = w.iter().map(|x| x.1).sum();
-            for x in &mut w {
-                x.1 /= total;
-            }
-            drift.push(w);
-        }
-        // Everything about a decision that does not depend on the segments left, once:
-        // its immediate expected reward, and for each noise point where the buffer lands
-        // (two grid neighbours, each with its probability-weighted share).
-        let layer = nb * rungs * levels;
-        let stride = rungs * levels;
-        let mut reward = vec![0.0f64; nb * levels * rungs];
-        let mut lands = vec![(0u32, 0.0f32, 0.0f32); nb * levels * rungs * NOISE_POINTS];
-        for b in 0..nb {
-            let buf = b as f64 * db;
-            for j in 0..levels {
-                let level = (lo + j as f64 * dx).exp();
-                for (a, &q) in mbps.iter().enumerate() {
-                    let cell = (b * levels + j) * rungs + a;
-                    let mut r = 0.0;
-                    for (e, &(mult, p)) in noise.iter().enumerate() {
-                        let t = q * seg / (level * mult) + ttfb;
-                        let stall = (t - buf).max(0.0);
-                        let after = ((buf - t).max(0.0) + seg).min(cap);
-                        r += p * (q - REBUFFER_PENALTY * stall);
-                        let x = (after / db).clamp(0.0, (nb - 1) as f64);
-                        let i = (x as usize).min(nb - 2);
-                        let f = x - i as f64;
-                        let at = (i * rungs + a) * levels + j;
-                        lands[cell * NOISE_POINTS + e] =
-                            (at as u32, (p * (1.0 - f)) as f32, (p * f) as f32);
-                    }
-                    reward[cell] = r;
-                }
-            }
-        }
-        let mut u = vec![0.0f32; (horizon + 1) * layer];
-        let mut v = vec![0.0f64; layer];
-        let mut w = vec![0.0f64; rungs];
-        for n in 1..=horizon {
-            // V_n from U_{n-1}: the best rung in each state with n segments left.
-            let prev = &u[(n - 1) * layer..n * layer];
-            for b in 0..nb {
-                for j in 0..levels {
-                    for (a, wa) in w.iter_mut().enumerate() {
-                        let cell = (b * levels + j) * rungs + a;
-                        let mut s = reward[cell];
-                        if n > 1 {
-                            for &(at, w0, w1) in
-                                &lands[cell * NOISE_POINTS..(cell + 1) * NOISE_POINTS]
-                            {
-                                let at = at as usize;
-                                s += f64::from(w0) * f64::from(prev[at])
-                                    + f64::from(w1) * f64::from(prev[at + stride]);
-                            }
-                        }
-                        *wa = s;
-                    }
-                    for r in 0..rungs {
-                        let best = w
-                            .iter()
-                            .enumerate()
-                            .map(|(a, wa)| wa - switch_cost(&mbps, &climb, r, a))
-                            .fold(f64::NEG_INFINITY, f64::max);
-                        v[(b * rungs + r) * levels + j] = best;
-                    }
-                }
-            }
-            // U_n: V_n averaged over the level's drift.
-            let out = &mut u[n * layer..(n + 1) * layer];
-            for b in 0..nb {
-                for r in 0..rungs {
-                    let row = (b * rungs + r) * levels;
-                    for (j, kern) in drift.iter().enumerate() {
-                        let s: f64 = kern.iter().map(|&(jj, p)| p * v[row + jj]).sum();
-                        out[row + j] = s as f32;
-                    }
-                }
-            }
-        }
-        Some(Self {
-            key: Key {
-                mbps,
-                segment_s: seg,
-                cap_s: cap,
-            },
-            lo,
-            dx,
-            levels,
-            nb,
-            db,
-            noise,
-            u,
-            climb,
-        })
+        let mut b = TableBuilder::new(cfg, ctx, ttfb_s)?;
+        while !b.step() {}
+        Some(b.finish())
     }
 
     /// Segments solved exactly.
@@ -437,6 +303,257 @@ impl ValueTable {
                 s += p * (mbps[a] - REBUFFER_PENALTY * stall + cont);
             }
             out[a] = s - switch_cost(mbps, &self.climb, previous, a);
+        }
+    }
+}
+
+/// Buffer rows of the reward and landing tables computed per [`TableBuilder::step`].
+const SETUP_ROWS: usize = 16;
+
+/// The planning problem being solved, one bounded step at a time: first the immediate
+/// rewards and landing points (in groups of [`SETUP_ROWS`] buffer rows), then one segment
+/// of backward induction per step. Each step costs at most about a tenth of a millisecond
+/// natively for a 6-rung ladder (`cargo bench -p dmoe-benches --bench abr --
+/// planner-step`); the whole table, about 50 steps.
+#[derive(Clone)]
+pub(crate) struct TableBuilder {
+    key: Key,
+    lo: f64,
+    dx: f64,
+    levels: usize,
+    nb: usize,
+    db: f64,
+    noise: [(f64, f64); NOISE_POINTS],
+    climb: Vec<f64>,
+    ttfb: f64,
+    horizon: usize,
+    drift: Vec<Vec<(usize, f64)>>,
+    reward: Vec<f64>,
+    lands: Vec<(u32, f32, f32)>,
+    u: Vec<f32>,
+    v: Vec<f64>,
+    /// Next buffer row to set up (`nb` when the setup is done).
+    row: usize,
+    /// Next segment layer to solve (`horizon + 1` when done).
+    n: usize,
+}
+
+impl std::fmt::Debug for TableBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableBuilder")
+            .field("key", &self.key)
+            .field("row", &self.row)
+            .field("segment", &self.n)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TableBuilder {
+    /// Start solving for `ctx`'s ladder (None when there is nothing to plan). Allocates
+    /// the tables; computes nothing yet.
+    pub(crate) fn new(cfg: &PlannerConfig, ctx: &AbrContext<'_>, ttfb_s: f64) -> Option<Self> {
+        let rungs = ctx.ladder.len();
+        let seg = ctx.segment_duration.as_secs_f64();
+        let cap = cap_s(ctx);
+        // Checked before anything is allocated: a ladder the planner refuses costs the
+        // decision path nothing.
+        let ok = (2..=MAX_PLANNED_RUNGS).contains(&rungs)
+            && seg.is_finite()
+            && seg > 0.0
+            && (0..rungs).all(|i| ctx.ladder.bps(i).is_finite() && ctx.ladder.bps(i) > 0.0)
+            && cfg.noise.is_finite()
+            && cfg.noise > 0.0
+            && cfg.drift.is_finite()
+            && cfg.drift >= 0.0;
+        if !ok {
+            return None;
+        }
+        let mbps: Vec<f64> = (0..rungs).map(|i| ctx.ladder.bps(i) / 1e6).collect();
+        let climb_cost = if cfg.climb_cost.is_finite() {
+            cfg.climb_cost.max(0.0)
+        } else {
+            0.0
+        };
+        let climb: Vec<f64> = mbps.iter().map(|m| m * climb_cost).collect();
+        let ttfb = if ttfb_s.is_finite() {
+            ttfb_s.max(0.0)
+        } else {
+            0.0
+        };
+        let levels = cfg.levels.clamp(4, 64);
+        let horizon = cfg.horizon.clamp(1, 64);
+        let lo = (mbps[0] * 0.3).ln();
+        let hi = (mbps[rungs - 1] * 3.0).ln();
+        let dx = (hi - lo) / (levels - 1) as f64;
+        let nb = ((cap / 1.0).ceil() as usize + 1).clamp(2, BUFFER_POINTS);
+        let db = cap / (nb - 1) as f64;
+        let noise = noise_points(cfg.noise);
+        // Level drift: a discretised normal kernel per level, truncated at 4 sigma.
+        let span = if cfg.drift > 0.0 {
+            ((4.0 * cfg.drift) / dx).ceil() as usize
+        } else {
+            0
+        };
+        let mut drift: Vec<Vec<(usize, f64)>> = Vec::with_capacity(levels);
+        for j in 0..levels {
+            let mut w: Vec<(usize, f64)> = (j.saturating_sub(span)..=(j + span).min(levels - 1))
+                .map(|jj| {
+                    let d = (jj as f64 - j as f64) * dx;
+                    let p = if cfg.drift > 0.0 {
+                        gauss(d, cfg.drift)
+                    } else {
+                        f64::from(u8::from(jj == j))
+                    };
+                    (jj, p)
+                })
+                .collect();
+            let total: f64 = w.iter().map(|x| x.1).sum();
+            for x in &mut w {
+                x.1 /= total;
+            }
+            drift.push(w);
+        }
+        let layer = nb * rungs * levels;
+        Some(Self {
+            key: Key {
+                mbps,
+                segment_s: seg,
+                cap_s: cap,
+            },
+            lo,
+            dx,
+            levels,
+            nb,
+            db,
+            noise,
+            climb,
+            ttfb,
+            horizon,
+            drift,
+            reward: vec![0.0; layer],
+            lands: vec![(0, 0.0, 0.0); layer * NOISE_POINTS],
+            u: vec![0.0; (horizon + 1) * layer],
+            v: vec![0.0; layer],
+            row: 0,
+            n: 1,
+        })
+    }
+
+    /// True when this builder solves the problem of `ctx`.
+    pub(crate) fn fits(&self, ctx: &AbrContext<'_>) -> bool {
+        self.key.fits(ctx)
+    }
+
+    /// One bounded step; true when the table is complete.
+    pub(crate) fn step(&mut self) -> bool {
+        if self.row < self.nb {
+            let end = (self.row + SETUP_ROWS).min(self.nb);
+            for b in self.row..end {
+                self.setup_row(b);
+            }
+            self.row = end;
+            return false;
+        }
+        if self.n <= self.horizon {
+            self.layer(self.n);
+            self.n += 1;
+        }
+        self.n > self.horizon
+    }
+
+    /// Everything about a decision that does not depend on the segments left, for buffer
+    /// row `b`: its immediate expected reward, and for each noise point where the buffer
+    /// lands (two grid neighbours, each with its probability-weighted share).
+    fn setup_row(&mut self, b: usize) {
+        let rungs = self.key.mbps.len();
+        let (seg, cap, db, nb) = (self.key.segment_s, self.key.cap_s, self.db, self.nb);
+        let buf = b as f64 * db;
+        for j in 0..self.levels {
+            let level = (self.lo + j as f64 * self.dx).exp();
+            for (a, &q) in self.key.mbps.iter().enumerate() {
+                let cell = (b * self.levels + j) * rungs + a;
+                let mut r = 0.0;
+                for (e, &(mult, p)) in self.noise.iter().enumerate() {
+                    let t = q * seg / (level * mult) + self.ttfb;
+                    let stall = (t - buf).max(0.0);
+                    let after = ((buf - t).max(0.0) + seg).min(cap);
+                    r += p * (q - REBUFFER_PENALTY * stall);
+                    let x = (after / db).clamp(0.0, (nb - 1) as f64);
+                    let i = (x as usize).min(nb - 2);
+                    let f = x - i as f64;
+                    let at = (i * rungs + a) * self.levels + j;
+                    self.lands[cell * NOISE_POINTS + e] =
+                        (at as u32, (p * (1.0 - f)) as f32, (p * f) as f32);
+                }
+                self.reward[cell] = r;
+            }
+        }
+    }
+
+    /// Layer `n` (segments left) of the backward induction.
+    fn layer(&mut self, n: usize) {
+        let rungs = self.key.mbps.len();
+        let levels = self.levels;
+        let layer = self.nb * rungs * levels;
+        let stride = rungs * levels;
+        let mut w = [0.0f64; MAX_PLANNED_RUNGS];
+        // V_n from U_{n-1}: the best rung in each state with n segments left.
+        {
+            let (done, _) = self.u.split_at(n * layer);
+            let prev = &done[(n - 1) * layer..];
+            for b in 0..self.nb {
+                for j in 0..levels {
+                    for (a, wa) in w.iter_mut().enumerate().take(rungs) {
+                        let cell = (b * levels + j) * rungs + a;
+                        let mut s = self.reward[cell];
+                        if n > 1 {
+                            for &(at, w0, w1) in
+                                &self.lands[cell * NOISE_POINTS..(cell + 1) * NOISE_POINTS]
+                            {
+                                let at = at as usize;
+                                s += f64::from(w0) * f64::from(prev[at])
+                                    + f64::from(w1) * f64::from(prev[at + stride]);
+                            }
+                        }
+                        *wa = s;
+                    }
+                    for r in 0..rungs {
+                        let best = w
+                            .iter()
+                            .take(rungs)
+                            .enumerate()
+                            .map(|(a, wa)| wa - switch_cost(&self.key.mbps, &self.climb, r, a))
+                            .fold(f64::NEG_INFINITY, f64::max);
+                        self.v[(b * rungs + r) * levels + j] = best;
+                    }
+                }
+            }
+        }
+        // U_n: V_n averaged over the level's drift.
+        let out = &mut self.u[n * layer..(n + 1) * layer];
+        for b in 0..self.nb {
+            for r in 0..rungs {
+                let row = (b * rungs + r) * levels;
+                for (j, kern) in self.drift.iter().enumerate() {
+                    let s: f64 = kern.iter().map(|&(jj, p)| p * self.v[row + jj]).sum();
+                    out[row + j] = s as f32;
+                }
+            }
+        }
+    }
+
+    /// The solved table (call once [`TableBuilder::step`] returned true).
+    pub(crate) fn finish(self) -> ValueTable {
+        ValueTable {
+            key: self.key,
+            lo: self.lo,
+            dx: self.dx,
+            levels: self.levels,
+            nb: self.nb,
+            db: self.db,
+            noise: self.noise,
+            u: self.u,
+            climb: self.climb,
         }
     }
 }

@@ -354,6 +354,27 @@ pub struct PathEstimate {
     pub throughput_bps: Option<f64>,
     /// Expected time to first byte.
     pub ttfb: Option<Duration>,
+    /// Whether the throughput was measured on that path (false: a prior, such as the
+    /// edge selector's guess for an edge it never used).
+    pub measured: bool,
+}
+
+impl PathEstimate {
+    /// The throughput a controller should start from on the new path, given its own
+    /// current estimate: a measured figure as it is; a prior never above the current
+    /// estimate (moving to an unmeasured edge is no reason to climb: its first samples
+    /// will show a faster path soon enough, while a shared bottleneck would make an
+    /// optimistic prior a stall).
+    pub fn start_bps(&self, current: Option<f64>) -> Option<f64> {
+        let t = self.throughput_bps.filter(|b| b.is_finite() && *b > 0.0);
+        if self.measured {
+            return t;
+        }
+        match (t, current.filter(|c| c.is_finite() && *c > 0.0)) {
+            (Some(p), Some(c)) => Some(p.min(c)),
+            (p, c) => p.or(c),
+        }
+    }
 }
 
 /// Progress of an in-flight segment, for abandonment decisions.
@@ -411,6 +432,15 @@ pub trait AbrController {
     /// caller knows of the new path (the edge selector's estimate), if anything.
     fn on_path_change(&mut self, now: Timestamp, expected: &PathEstimate) {
         let _ = (now, expected);
+    }
+
+    /// Do a bounded slice of preparation for decisions in `ctx` (solving a planning table
+    /// for the ladder, say), so that no single call does all of it; the agent calls this
+    /// once per host input while it returns true. Decisions made before preparation is
+    /// complete must still be sound (a controller falls back on a cheaper rule).
+    fn prepare(&mut self, ctx: &AbrContext<'_>) -> bool {
+        let _ = ctx;
+        false
     }
 
     /// Forget all history (new content, seek to a distant position).

@@ -83,6 +83,8 @@ pub use abr::{
 pub use error::{Limit, ManifestError, Rule, ValueProblem, Warning};
 pub use model::*;
 pub use options::{Limits, ParseOptions, Strictness};
+#[cfg(feature = "serde")]
+pub use units::ms_to_micros;
 pub use units::{Bitrate, ByteCount, ByteRange, Timestamp, WallClock};
 
 /// Parse a manifest, detecting whether it is an HLS playlist or a DASH MPD.

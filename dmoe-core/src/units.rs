@@ -29,10 +29,56 @@ impl Bitrate {
 impl fmt::Display for Bitrate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0 >= 1_000_000 {
-            write!(f, "{:.2} Mbps", self.0 as f64 / 1e6)
+            write!(f, "{} Mbps", Fixed::new(self.0, 1_000_000, 2))
         } else {
-            write!(f, "{:.0} kbps", self.0 as f64 / 1e3)
+            write!(f, "{} kbps", Fixed::new(self.0, 1000, 0))
         }
+    }
+}
+
+/// A non-negative quantity `value / unit`, written with `places` decimals (rounded half
+/// up) by integer arithmetic: exact, never NaN, and no float formatting code in the
+/// WebAssembly build.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fixed {
+    value: u64,
+    unit: u64,
+    places: u32,
+}
+
+impl Fixed {
+    /// `value / unit` to `places` decimals (at most 6). `unit` is a power of ten from 1 to
+    /// 10^9 in practice; 0 counts as 1.
+    pub(crate) const fn new(value: u64, unit: u64, places: u32) -> Self {
+        Self {
+            value,
+            unit: if unit == 0 { 1 } else { unit },
+            places: if places > 6 { 6 } else { places },
+        }
+    }
+}
+
+impl fmt::Display for Fixed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write as _;
+        let scale = 10u64.pow(self.places);
+        let mut int = self.value / self.unit;
+        let rem = self.value % self.unit;
+        let mut frac = rem.saturating_mul(scale).saturating_add(self.unit / 2) / self.unit;
+        if frac >= scale {
+            int += 1;
+            frac -= scale;
+        }
+        write!(f, "{int}")?;
+        if self.places > 0 {
+            f.write_char('.')?;
+            let mut digit = scale / 10;
+            while digit > 0 {
+                f.write_char(char::from(b'0' + (frac / digit % 10) as u8))?;
+                digit /= 10;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -173,20 +219,111 @@ pub(crate) fn secs_saturating(s: f64) -> Duration {
     }
 }
 
-/// Serialize a [`Duration`] as floating-point seconds.
+/// Milliseconds (finite, non-negative, as JSON and JavaScript carry them) as whole
+/// microseconds, rounded; `None` when the value is negative, not finite or past
+/// `u64::MAX` µs. Every surface that takes milliseconds converts with it, so a time reads
+/// the same from a recording, the C ABI's JSON and the wasm API.
+///
+/// ```
+/// assert_eq!(dmoe_core::ms_to_micros(1.5), Some(1500));
+/// assert_eq!(dmoe_core::ms_to_micros(0.0004), Some(0));
+/// assert_eq!(dmoe_core::ms_to_micros(-1.0), None);
+/// assert_eq!(dmoe_core::ms_to_micros(f64::NAN), None);
+/// ```
 #[cfg(feature = "serde")]
-pub(crate) mod serde_secs {
+pub fn ms_to_micros(ms: f64) -> Option<u64> {
+    let us = (ms * 1000.0).round();
+    (ms.is_finite() && ms >= 0.0 && us <= u64::MAX as f64).then_some(us as u64)
+}
+
+/// Whole microseconds as milliseconds for JSON.
+#[cfg(feature = "serde")]
+pub(crate) fn micros_to_ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+/// Serialize a [`Duration`] as milliseconds (JSON number; microsecond resolution).
+#[cfg(feature = "serde")]
+pub(crate) mod serde_ms {
     use std::time::Duration;
 
     pub(crate) fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64())
+        let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        s.serialize_f64(super::micros_to_ms(us))
     }
 
     pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
         d: D,
     ) -> Result<Duration, D::Error> {
         let v = <f64 as serde::Deserialize>::deserialize(d)?;
-        Duration::try_from_secs_f64(v).map_err(serde::de::Error::custom)
+        super::ms_to_micros(v)
+            .map(Duration::from_micros)
+            .ok_or_else(|| {
+                serde::de::Error::custom("a duration is finite, non-negative milliseconds")
+            })
+    }
+}
+
+/// Serialize an `Option<Duration>` as milliseconds or null.
+#[cfg(feature = "serde")]
+pub(crate) mod serde_opt_ms {
+    use std::time::Duration;
+
+    pub(crate) fn serialize<S: serde::Serializer>(
+        d: &Option<Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => {
+                let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+                s.serialize_some(&super::micros_to_ms(us))
+            }
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        match <Option<f64> as serde::Deserialize>::deserialize(d)? {
+            None => Ok(None),
+            Some(v) => super::ms_to_micros(v)
+                .map(|us| Some(Duration::from_micros(us)))
+                .ok_or_else(|| {
+                    serde::de::Error::custom("a duration is finite, non-negative milliseconds")
+                }),
+        }
+    }
+}
+
+/// Serialize a [`Timestamp`] as milliseconds on the host's clock (JSON number; microsecond
+/// resolution).
+#[cfg(feature = "serde")]
+pub(crate) mod serde_ts_ms {
+    use super::Timestamp;
+
+    pub(crate) fn serialize<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(super::micros_to_ms(t.0))
+    }
+
+    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Timestamp, D::Error> {
+        let v = <f64 as serde::Deserialize>::deserialize(d)?;
+        super::ms_to_micros(v)
+            .map(Timestamp)
+            .ok_or_else(|| serde::de::Error::custom("a time is finite, non-negative milliseconds"))
+    }
+}
+
+/// Serialize a [`Duration`] as floating-point seconds (the presentation model's form,
+/// `dmoe-inspect --model`).
+#[cfg(feature = "serde")]
+pub(crate) mod serde_secs {
+    use std::time::Duration;
+
+    pub(crate) fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
     }
 }
 
@@ -202,17 +339,6 @@ pub(crate) mod serde_opt_secs {
         match d {
             Some(d) => s.serialize_some(&d.as_secs_f64()),
             None => s.serialize_none(),
-        }
-    }
-
-    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Duration>, D::Error> {
-        match <Option<f64> as serde::Deserialize>::deserialize(d)? {
-            None => Ok(None),
-            Some(v) => Duration::try_from_secs_f64(v)
-                .map(Some)
-                .map_err(serde::de::Error::custom),
         }
     }
 }

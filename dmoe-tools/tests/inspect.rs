@@ -106,6 +106,26 @@ fn bad_input_gives_one_line_and_non_zero_exit() {
     assert_eq!(code, 1);
     let (code, _, _) = inspect(&["--bogus"]);
     assert_eq!(code, 2);
+    // A bad option value is the option's fault, not the file's.
+    let (code, _, err) = inspect(&["--base-url", "notaurl", &fixture("multivariant.m3u8")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--base-url"), "{err}");
+    let (code, out, _) = inspect(&["--help"]);
+    assert_eq!(code, 0);
+    for opt in [
+        "--json",
+        "--model",
+        "--strict",
+        "--permissive",
+        "--base-url",
+        "--now",
+        "--version",
+    ] {
+        assert!(out.contains(opt), "--help lacks {opt}");
+    }
+    let (code, out, _) = inspect(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(env!("CARGO_PKG_VERSION")));
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -80,14 +80,35 @@ fn files_plot_and_errors() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("hybrid") && out.contains("bba"));
+    // One trace: one figure, at the name given, and the tool says where it wrote it.
+    assert!(err.contains(&format!("wrote {}", plot.display())), "{err}");
     let svg = std::fs::read_to_string(&plot).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("polyline"));
+    for label in [
+        "bitrate played (kb/s)",
+        "buffer (s)",
+        "throughput (Mb/s)",
+        "time (s)",
+        "hybrid (QoE_lin",
+    ] {
+        assert!(svg.contains(label), "the figure lacks {label}");
+    }
     std::fs::write(traces.join("broken"), "not a trace\n").unwrap();
     let (code, _, err) = sim(&["--traces", traces.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("broken"), "{err}");
-    let (code, _, _) = sim(&["--abr", "nope"]);
+    let (code, _, err) = sim(&["--abr", "nope"]);
     assert_eq!(code, 2);
+    assert!(
+        err.contains("nope") && err.contains("hybrid-stable, hybrid-lookahead"),
+        "{err}"
+    );
+    let (code, _, err) = sim(&["--traces", "/nonexistent/dir"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--traces /nonexistent/dir"), "{err}");
+    let (code, _, err) = sim(&["--oracle-hint"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("pensieve"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -101,7 +122,7 @@ fn edge_scenarios_print_the_documented_json() {
         .iter()
         .map(|p| p["policy"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["static", "dmoe", "oracle"]);
+    assert_eq!(names, ["static", "dmoe", "oracle", "dmoe-no-probes"]);
     for p in policies {
         for key in [
             "qoe_lin_per_chunk",
@@ -123,4 +144,40 @@ fn edge_scenarios_print_the_documented_json() {
     let (code, _, err) = sim(&["--scenario", "nope"]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown scenario"), "{err}");
+}
+
+#[test]
+fn help_lists_every_option_and_version_prints() {
+    let (code, out, _) = sim(&["--help"]);
+    assert_eq!(code, 0);
+    for opt in [
+        "--traces",
+        "--video",
+        "--bitrates",
+        "--chunk-s",
+        "--ladder",
+        "--abr",
+        "--model",
+        "--host",
+        "--optimal",
+        "--oracle-hint",
+        "--seed",
+        "--json",
+        "--plot",
+        "--scenario",
+        "--version",
+    ] {
+        assert!(out.contains(opt), "--help lacks {opt}");
+    }
+    let (code, out, _) = sim(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn the_advisor_host_runs_beside_the_agent() {
+    let (code, out, err) = sim(&["--json", "--abr", "hybrid", "--host", "advisor"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"][0]["traces"], 20);
 }

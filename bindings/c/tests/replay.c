@@ -1,6 +1,8 @@
 /*
  * Replay a recorded session through the C ABI and print every decision, one JSON line
- * each: the same output `dmoe-replay FILE` prints through Rust. .ci/run diffs the two.
+ * each: the same output `dmoe-replay --all FILE` prints through Rust. .ci/run diffs the
+ * two. The first line names the session: {"config": {...}} for an agent,
+ * {"advisor": {...}} for an advisor.
  *   replay FILE
  */
 #include <stdio.h>
@@ -19,6 +21,29 @@ static void print_error(dmoe_agent *a) {
     putchar(msg[i]);
   }
   fputs("\"}\n", stdout);
+}
+
+/* Open the session line 1 names; 0 on success. */
+static int open_session(const char *line, size_t len, dmoe_agent **a) {
+  static const char *kinds[2] = {"{\"config\":", "{\"advisor\":"};
+  for (int k = 0; k < 2; k++) {
+    size_t pl = strlen(kinds[k]);
+    if (len < pl + 1 || memcmp(line, kinds[k], pl) != 0 || line[len - 1] != '}') continue;
+    char why[512];
+    size_t n = 0;
+    const uint8_t *cfg = (const uint8_t *)line + pl;
+    size_t cfg_len = len - pl - 1;
+    dmoe_status s = k == 0 ? dmoe_agent_new(cfg, cfg_len, a, (uint8_t *)why, sizeof why - 1, &n)
+                           : dmoe_advisor_new(cfg, cfg_len, a, (uint8_t *)why, sizeof why - 1, &n);
+    if (s != DMOE_STATUS_OK) {
+      why[n] = 0;
+      fprintf(stderr, "configuration refused: %s\n", why);
+      return 1;
+    }
+    return 0;
+  }
+  fprintf(stderr, "line 1 is not a {\"config\": ...} or {\"advisor\": ...} line\n");
+  return 1;
 }
 
 int main(int argc, char **argv) {
@@ -40,16 +65,8 @@ int main(int argc, char **argv) {
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
     if (len == 0) continue;
     if (a == NULL) {
-      /* First line: {"config": {...}} */
-      const char *prefix = "{\"config\":";
-      size_t pl = strlen(prefix);
-      if ((size_t)len < pl + 1 || memcmp(line, prefix, pl) != 0 || line[len - 1] != '}') {
-        fprintf(stderr, "%s: line 1 is not a configuration line\n", argv[1]);
-        status = 1;
-        break;
-      }
-      if (dmoe_agent_new((const uint8_t *)line + pl, (size_t)len - pl - 1, &a) != DMOE_STATUS_OK) {
-        fprintf(stderr, "%s: configuration refused\n", argv[1]);
+      if (open_session(line, (size_t)len, &a) != 0) {
+        fprintf(stderr, "%s: cannot open the session\n", argv[1]);
         status = 1;
         break;
       }
@@ -59,7 +76,7 @@ int main(int argc, char **argv) {
     if (s != DMOE_STATUS_OK) print_error(a);
     const uint8_t *out = NULL;
     size_t n = 0;
-    while (dmoe_agent_poll(a, &out, &n) == DMOE_STATUS_OK) {
+    while (dmoe_agent_poll_json(a, &out, &n) == DMOE_STATUS_OK) {
       fwrite(out, 1, n, stdout);
       putchar('\n');
     }

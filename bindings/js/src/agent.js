@@ -3,6 +3,15 @@
 // into an Error with code "panic" and refuses every later call on that instance.
 import { DmoeAgent, DmoeConfig } from '../pkg/dmoe.js';
 
+/**
+ * 53 random bits from the platform (`crypto.getRandomValues`: browsers, node 19+): the
+ * seed of a session whose settings name none. The core reads no random source itself.
+ */
+export function entropy() {
+  const [hi, lo] = globalThis.crypto.getRandomValues(new Uint32Array(2));
+  return (hi & 0x1fffff) * 0x100000000 + lo;
+}
+
 function panicError(cause) {
   const e = new Error('dmoe: internal error; this agent can no longer be used', { cause });
   e.code = 'panic';
@@ -73,18 +82,12 @@ export function toConfig(config = {}) {
   return c;
 }
 
-/**
- * A device agent session. `config` is an object with the same keys as the Rust `Config`
- * (all optional), or a JSON string. Methods are those of the wasm `DmoeAgent`: one per
- * event (`addRendition` ... `ladderLoaded`, `addSegment` ... `segmentsLoaded`,
- * `requestStarted`, `buffer`, ... `tick`), `pollJson()` for
- * decisions, `reportJson()` for the QoE report, and `free()`.
- */
-export function createAgent(config = {}) {
+/** A session of kind `make` behind the trap guard. */
+function open(config, make) {
   const settings = toConfig(config);
   let inner;
   try {
-    inner = new DmoeAgent(settings);
+    inner = make(settings, entropy());
   } finally {
     settings.free();
   }
@@ -107,6 +110,27 @@ export function createAgent(config = {}) {
       };
     },
   });
+}
+
+/**
+ * A device agent session: it decides every request. `config` is an object with the same
+ * keys as the Rust `Config` (all optional), or a JSON string; without a `seed` the session
+ * is seeded from `crypto.getRandomValues`. Methods are those of the wasm `DmoeAgent`: one
+ * per event (`addRendition` ... `ladderLoaded`, `addSegment` ... `segmentsLoaded`,
+ * `requestStarted`, `buffer`, ... `tick`; times in ms), `pollJson()` for decisions,
+ * `reportJson()` for the QoE report, `sessionId()`, `isOver()`, and `free()`.
+ */
+export function createAgent(config = {}) {
+  return open(config, (settings, seed) => new DmoeAgent(settings, seed));
+}
+
+/**
+ * An advisor session: the player fetches and asks which rendition (`adviceWanted`,
+ * answered by an `advice` output); it reports its transfers (`transferStarted`,
+ * `requestProgress`, `requestCompleted`, ...) and playback as to an agent.
+ */
+export function createAdvisor(config = {}) {
+  return open(config, (settings, seed) => DmoeAgent.advisor(settings, seed));
 }
 
 /** Every decision waiting, parsed. */

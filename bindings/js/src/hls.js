@@ -183,8 +183,10 @@ export class DmoeAbrController {
     const config = {
       // Buffer a little past hls.js's own target, so a decision is waiting whenever
       // hls.js wants the next fragment.
-      max_buffer: (this.hls.config.maxBufferLength ?? 30) + 10,
+      max_buffer_ms: ((this.hls.config.maxBufferLength ?? 30) + 10) * 1000,
       abr: 'hybrid-stable',
+      // hls.js loads one fragment at a time and runs no side requests: no probes.
+      probes: false,
       // CMCD keys are always computed (the estimator shim reads `mtp`); they go on the
       // wire only when the app asked for them.
       cmcd: { mode: cmcd === 'header' ? 'header' : cmcd === 'query' ? 'query' : 'json' },
@@ -231,9 +233,10 @@ export class DmoeAbrController {
           }
         }
         const [offset, length] = range(frag);
-        a.addSegment(frag.sn, frag.start, frag.duration, frag.url, offset, length, init);
+        a.addSegment(frag.sn, frag.start * 1000, frag.duration * 1000, frag.url, offset, length, init);
       }
-      a.segmentsLoaded(now(), level, !details.live, details.targetduration || undefined);
+      const target = details.targetduration > 0 ? details.targetduration * 1000 : undefined;
+      a.segmentsLoaded(now(), level, !details.live, target);
     });
   }
 
@@ -282,7 +285,9 @@ export class DmoeAbrController {
         break;
       case 'load_playlist': {
         // hls.js loads and refreshes lists itself: hand over the one it holds, or wait
-        // for it (nextAutoLevel points hls.js at that level meanwhile).
+        // for it (nextAutoLevel points hls.js at that level meanwhile). A list wanted
+        // ahead of need (another pathway's) is skipped: hls.js loads lists as it switches.
+        if (o.prefetch) break;
         if (this.firstLevel < 0) this.firstLevel = this.level(o.rendition);
         const details = this.hls.levels?.[o.rendition]?.details;
         this.wanted = o.rendition;
@@ -300,13 +305,17 @@ export class DmoeAbrController {
         break;
       case 'timeout': {
         clearTimeout(this.tickTimer);
-        const wait = Math.max(0, o.at / 1000 - now());
+        const wait = Math.max(0, o.at_ms - now());
         this.tickTimer = setTimeout(() => this.call((a) => a.tick(now())), wait);
         break;
       }
+      case 'end':
+        // The session is over: no timeout follows.
+        this.stopTimers();
+        break;
       default:
         // load_manifest / load_steering: hls.js reloads manifests and runs content
-        // steering itself.
+        // steering itself; probes and cancels are off in this configuration.
         break;
     }
   }
@@ -430,7 +439,7 @@ export class DmoeAbrController {
       // fetching there with an empty buffer.
       this.pending = [];
       this.wanted = -1;
-      this.call((a) => a.seek(now(), frag.start));
+      this.call((a) => a.seek(now(), frag.start * 1000));
     }
   }
 
@@ -485,7 +494,7 @@ export class DmoeAbrController {
     if (!this.agent) return;
     this.bufferFedAt = now();
     const len = this.hls.mainForwardBufferInfo?.len ?? 0;
-    this.call((a) => a.buffer(now(), Math.max(0, len)));
+    this.call((a) => a.buffer(now(), Math.max(0, len) * 1000));
   }
 
   onMediaAttached(_event, { media }) {
@@ -520,12 +529,12 @@ export class DmoeAbrController {
       case 'seeking':
         this.pending = [];
         this.wanted = -1;
-        this.call((a) => a.seek(t, media.currentTime));
+        this.call((a) => a.seek(t, media.currentTime * 1000));
         break;
       case 'timeupdate':
         if (t - this.lastPositionAt >= 1000) {
           this.lastPositionAt = t;
-          this.call((a) => a.position(t, media.currentTime));
+          this.call((a) => a.position(t, media.currentTime * 1000));
         }
         break;
       default:

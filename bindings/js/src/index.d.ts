@@ -1,31 +1,240 @@
 // Types for the DMOE npm package (src/index.js).
+//
+// Units, as on every surface: times and media durations in milliseconds (`_ms`), bitrates
+// in bits per second (`_bps`), sizes in bytes; CMCD keys in the units CTA-5004 gives them.
+// The output interfaces below are checked against what the wasm emits by
+// test/agent.test.mjs (one field per line: keep that form).
 import type { DmoeAgent, DmoeConfig, InitInput, InitOutput, SyncInitInput } from '../pkg/dmoe.js';
 
 export { default as init, initSync, version } from '../pkg/dmoe.js';
 export type { DmoeAgent, DmoeConfig, InitInput, InitOutput, SyncInitInput };
 
-/** A decision from the agent (the JSON objects `pollJson()` returns, parsed). */
-export type Output =
-  | { type: 'fetch'; id: number; url: string; byte_range: { offset: number; length: number } | null;
-      rendition: number; media: string; kind: 'init' | 'media'; segment: number; duration: number;
-      edge: string; bitrate_kbps: number; headers: [string, string][];
-      cmcd: Record<string, unknown> | null; why: string | null }
-  | { type: 'abandon'; id: number; refetch: Extract<Output, { type: 'fetch' }>; why: string }
-  | { type: 'load_playlist'; rendition: number; url: string }
-  | { type: 'load_manifest'; url: string }
-  | { type: 'load_steering'; url: string }
-  | { type: 'set_playback_rate'; rate: number }
-  | { type: 'telemetry'; json: string }
-  | { type: 'diagnostic'; message: string }
-  | { type: 'timeout'; at: number };
+/** A byte range: its first byte and its length. */
+export interface ByteRange {
+  start: number;
+  length: number;
+}
 
-/** An Error thrown by the agent. */
+/** The CMCD keys of a request (CTA-5004 units: kbps, ms); null keys are not sent. */
+export interface Cmcd {
+  br: number | null;
+  bl: number | null;
+  bs: boolean;
+  cid: string | null;
+  d: number | null;
+  dl: number | null;
+  mtp: number | null;
+  nor: string | null;
+  nrr: string | null;
+  ot: 'manifest' | 'audio' | 'video' | 'muxed' | 'init' | 'caption' | 'key' | 'other' | null;
+  pr: number | null;
+  rtp: number | null;
+  sf: string | null;
+  sid: string | null;
+  st: string | null;
+  su: boolean;
+  tb: number | null;
+  v: number | null;
+  ltc: number | null;
+  sn: number | null;
+  sta: 'starting' | 'playing' | 'seeking' | 'rebuffering' | 'paused' | 'ended' | null;
+}
+
+/** Why a rendition was chosen. */
+export interface QualityWhy {
+  reason: 'startup' | 'throughput' | 'buffer_low' | 'buffer_high' | 'lookahead' | 'hold' | 'capped' | 'emergency' | 'rule';
+  from_bps: number | null;
+  to_bps: number;
+  estimate_bps: number | null;
+  buffer_ms: number;
+}
+
+/** Why a transfer was abandoned. */
+export interface AbandonWhy {
+  received_bytes: number;
+  expected_bytes: number;
+  elapsed_ms: number;
+  buffer_ms: number;
+  from_bps: number;
+  to_bps: number;
+}
+
+/** Which deadline a request missed. */
+export interface DeadlineWhy {
+  kind: 'first_byte' | 'stalled' | 'completion';
+  edge: string;
+  waited_ms: number;
+}
+
+/** How a request failed. */
+export interface HttpFailure {
+  http: number;
+}
+
+/** Why an edge was chosen. */
+export interface EdgeWhy {
+  reason: 'start' | 'stay' | 'faster' | 'cannot_sustain' | 'failover' | 'duress' | 'breaker_open' | 'steering_removed' | 'half_open_trial' | 'least_bad' | 'priority';
+  from: string | null;
+  to: string;
+  expected_ms: number;
+  expected_from_ms: number | null;
+  throughput_bps: number;
+  measured: boolean;
+  failure: HttpFailure | 'timeout' | 'connection' | null;
+}
+
+/** An explanation: each part that applies, and `text`, one English line. */
+export interface Why {
+  deadline?: DeadlineWhy;
+  abandon?: AbandonWhy;
+  edge?: EdgeWhy;
+  quality?: QualityWhy;
+  text: string;
+}
+
+/** A request to make. */
+export interface FetchOutput {
+  type: 'fetch';
+  id: number;
+  url: string;
+  byte_range: ByteRange | null;
+  rendition: number;
+  media: 'video' | 'audio' | 'subtitles' | 'closed_captions' | 'unknown';
+  kind: 'init' | 'media';
+  segment: number;
+  duration_ms: number;
+  edge: string;
+  bitrate_bps: number;
+  headers: [string, string][];
+  cmcd: Cmcd | null;
+  why: Why | null;
+}
+
+/** A refetch (`FetchOutput` without `type`). */
+export interface Refetch {
+  id: number;
+  url: string;
+  byte_range: ByteRange | null;
+  rendition: number;
+  media: 'video' | 'audio' | 'subtitles' | 'closed_captions' | 'unknown';
+  kind: 'init' | 'media';
+  segment: number;
+  duration_ms: number;
+  edge: string;
+  bitrate_bps: number;
+  headers: [string, string][];
+  cmcd: Cmcd | null;
+  why: Why | null;
+}
+
+/** Cancel request `id` and make `refetch` instead. */
+export interface AbandonOutput {
+  type: 'abandon';
+  id: number;
+  refetch: Refetch;
+  why: Why;
+}
+
+/** Cancel request `id` (a probe that missed its deadline). */
+export interface CancelOutput {
+  type: 'cancel';
+  id: number;
+}
+
+/** Measure another edge: fetch `byte_range` of `url`. */
+export interface ProbeOutput {
+  type: 'probe';
+  id: number;
+  url: string;
+  byte_range: ByteRange;
+  edge: string;
+}
+
+/** Load a media playlist (`prefetch`: ahead of need; may be skipped). */
+export interface LoadPlaylistOutput {
+  type: 'load_playlist';
+  rendition: number;
+  url: string;
+  prefetch?: boolean;
+}
+
+/** Reload the manifest. */
+export interface LoadManifestOutput {
+  type: 'load_manifest';
+  url: string;
+}
+
+/** Fetch the steering manifest. */
+export interface LoadSteeringOutput {
+  type: 'load_steering';
+  url: string;
+}
+
+/** Set the playback rate. */
+export interface SetPlaybackRateOutput {
+  type: 'set_playback_rate';
+  rate: number;
+}
+
+/** Advisor: the rendition to fetch next. */
+export interface AdviceOutput {
+  type: 'advice';
+  rendition: number;
+  bitrate_bps: number;
+  pathway?: string;
+  cmcd?: Cmcd;
+  why?: Why;
+}
+
+/** Advisor: cancel transfer `id` and refetch its segment at `rendition`. */
+export interface AbandonAdviceOutput {
+  type: 'abandon_advice';
+  id: number;
+  rendition: number;
+  bitrate_bps: number;
+  why: Why;
+}
+
+/** A telemetry report (JSON text); `last`: the session's final one. */
+export interface TelemetryOutput {
+  type: 'telemetry';
+  json: string;
+  last?: boolean;
+}
+
+/** Something to log. */
+export interface DiagnosticOutput {
+  type: 'diagnostic';
+  message: string;
+}
+
+/** Call `tick` at `at_ms` (host clock) if nothing else happens first. */
+export interface TimeoutOutput {
+  type: 'timeout';
+  at_ms: number;
+}
+
+/** The session is over; no timeout follows. */
+export interface EndOutput {
+  type: 'end';
+}
+
+/** A decision (the JSON objects `pollJson()` returns, parsed). */
+export type Output = FetchOutput | AbandonOutput | CancelOutput | ProbeOutput | LoadPlaylistOutput | LoadManifestOutput | LoadSteeringOutput | SetPlaybackRateOutput | AdviceOutput | AbandonAdviceOutput | TelemetryOutput | DiagnosticOutput | TimeoutOutput | EndOutput;
+
+/** An Error thrown by a session. */
 export interface DmoeError extends Error {
   code: 'invalid_input' | 'invalid_manifest' | 'invalid_config' | 'misuse' | 'unsupported' | 'panic';
 }
 
 /** A device agent session; `config` has the Rust `Config`'s keys (all optional) or is JSON. */
 export function createAgent(config?: Record<string, unknown> | string): DmoeAgent;
+
+/** An advisor session (the player fetches; it answers `adviceWanted` with an `advice`). */
+export function createAdvisor(config?: Record<string, unknown> | string): DmoeAgent;
+
+/** 53 random bits from `crypto.getRandomValues`: the seed of a session without one. */
+export function entropy(): number;
 
 /** The wasm settings `config` describes (throws an Error with code `invalid_config`); free it after use. */
 export function toConfig(config?: Record<string, unknown> | string): DmoeConfig;

@@ -2,5 +2,5 @@
 // Call `init()` (browsers: fetches dmoe_bg.wasm next to the glue) or `initSync({ module })`
 // (node: the wasm bytes) once before creating agents or players.
 export { default as init, initSync, version } from '../pkg/dmoe.js';
-export { createAgent, drain, toConfig } from './agent.js';
+export { createAdvisor, createAgent, drain, entropy, toConfig } from './agent.js';
 export { DmoeAbrController } from './hls.js';

@@ -135,7 +135,8 @@ impl AbrController for RobustMpc {
     fn on_path_change(&mut self, _now: Timestamp, expected: &PathEstimate) {
         // A new path: the window restarts from its expected rate (the error history stays:
         // it says how predictable the network is).
-        self.predictor.rebase(expected.throughput_bps);
+        self.predictor
+            .rebase(expected.start_bps(self.predictor.harmonic_mean()));
     }
 
     fn reset(&mut self) {

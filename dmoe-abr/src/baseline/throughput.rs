@@ -60,8 +60,9 @@ impl AbrController for ThroughputRule {
     }
 
     fn on_path_change(&mut self, _now: Timestamp, expected: &PathEstimate) {
-        // The old path's history does not predict the new one; its expected rate does.
-        self.ewma.rebase(expected.throughput_bps);
+        // The old path's history does not predict the new one; its expected rate does
+        // (a prior never above what was measured here).
+        self.ewma.rebase(expected.start_bps(self.ewma.estimate()));
     }
 
     fn reset(&mut self) {

@@ -7,7 +7,9 @@ use super::Sample;
 /// One exponentially weighted moving average with a half-life in seconds of transfer.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ewma {
-    alpha: f64,
+    /// ln of the weight kept per second of samples (`ln 0.5 / half_life`): weights are
+    /// `exp(ln_alpha * seconds)`.
+    ln_alpha: f64,
     estimate: f64,
     total_weight: f64,
 }
@@ -21,7 +23,7 @@ impl Ewma {
             1.0
         };
         Self {
-            alpha: 0.5f64.powf(1.0 / half_life),
+            ln_alpha: -std::f64::consts::LN_2 / half_life,
             estimate: 0.0,
             total_weight: 0.0,
         }
@@ -29,7 +31,7 @@ impl Ewma {
 
     /// Add a value observed over `weight` seconds.
     pub fn sample(&mut self, weight: f64, value: f64) {
-        let adj = self.alpha.powf(weight);
+        let adj = (self.ln_alpha * weight).exp();
         self.estimate = value * (1.0 - adj) + adj * self.estimate;
         self.total_weight += weight;
     }
@@ -39,7 +41,7 @@ impl Ewma {
         if self.total_weight <= 0.0 {
             return None;
         }
-        let zero_factor = 1.0 - self.alpha.powf(self.total_weight);
+        let zero_factor = 1.0 - (self.ln_alpha * self.total_weight).exp();
         (zero_factor > 0.0).then(|| self.estimate / zero_factor)
     }
 }

@@ -146,6 +146,102 @@ pub struct Cmcd {
     pub sta: Option<CmcdState>,
 }
 
+/// What the CMCD keys of one request are made from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Facts<'a> {
+    pub(crate) cfg: &'a super::CmcdConfig,
+    pub(crate) session_id: &'a str,
+    pub(crate) init: bool,
+    pub(crate) media: crate::MediaType,
+    /// Bitrate of the object's rendition and the ladder's top one, bits per second.
+    pub(crate) bitrate_bps: u64,
+    pub(crate) top_bps: u64,
+    pub(crate) duration: std::time::Duration,
+    pub(crate) playhead: &'a super::playhead::Playhead,
+    pub(crate) mtp_bps: Option<u64>,
+    /// `h` HLS, `d` DASH (None: not known).
+    pub(crate) format: Option<char>,
+    /// Live or VOD (None: not known).
+    pub(crate) live: Option<bool>,
+    pub(crate) seq: u64,
+}
+
+/// The CMCD keys of a request (None when CMCD is off).
+pub(crate) fn keys(f: &Facts<'_>) -> Option<Cmcd> {
+    use crate::PlaybackState;
+    if f.cfg.mode == super::CmcdMode::Off {
+        return None;
+    }
+    let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let buffer_ms = ms(f.playhead.buffer());
+    let v2 = f.cfg.version >= 2;
+    let rate = f.playhead.rate;
+    Some(Cmcd {
+        br: (!f.init).then_some(f.bitrate_bps / 1000),
+        bl: Some(buffer_ms),
+        bs: f.playhead.starved,
+        cid: f.cfg.content_id.clone(),
+        d: (!f.init).then(|| ms(f.duration)),
+        dl: (rate > 0.0).then(|| {
+            let dl = buffer_ms as f64 / rate;
+            if dl.is_finite() && dl < u64::MAX as f64 {
+                dl as u64
+            } else {
+                u64::MAX
+            }
+        }),
+        mtp: f.mtp_bps.map(|b| b / 1000),
+        nor: None,
+        nrr: None,
+        ot: Some(match (f.init, f.media) {
+            (true, _) => CmcdObject::Init,
+            (_, crate::MediaType::Audio) => CmcdObject::Audio,
+            _ => CmcdObject::Video,
+        }),
+        pr: Some(rate),
+        rtp: None,
+        sf: f.format,
+        sid: Some(f.session_id.to_owned()),
+        st: f.live.map(|l| if l { 'l' } else { 'v' }),
+        su: f.playhead.urgent,
+        tb: Some(f.top_bps / 1000),
+        v: (f.cfg.version != 1).then_some(f.cfg.version),
+        ltc: if v2 { f.playhead.latency.map(ms) } else { None },
+        sn: v2.then_some(f.seq),
+        sta: v2.then_some(match f.playhead.state {
+            PlaybackState::Starting => CmcdState::Starting,
+            PlaybackState::Playing => CmcdState::Playing,
+            PlaybackState::Paused => CmcdState::Paused,
+            PlaybackState::Seeking => CmcdState::Seeking,
+            PlaybackState::Stalled => CmcdState::Rebuffering,
+            PlaybackState::Ended => CmcdState::Ended,
+        }),
+    })
+}
+
+/// Put the keys on a request: in the URL's query, or as headers (JSON mode: neither, the
+/// host sends them itself).
+pub(crate) fn attach(
+    mode: super::CmcdMode,
+    url: &mut String,
+    headers: &mut Vec<(String, String)>,
+    c: &Cmcd,
+) {
+    match mode {
+        super::CmcdMode::Query => {
+            let q = c.to_query();
+            if !q.is_empty() {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str(&q);
+            }
+        }
+        super::CmcdMode::Header => {
+            headers.extend(c.to_headers().into_iter().map(|(k, v)| (k.to_owned(), v)));
+        }
+        super::CmcdMode::Json | super::CmcdMode::Off => {}
+    }
+}
+
 /// Which header each key goes in (CTA-5004 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shard {
@@ -344,7 +440,8 @@ impl Cmcd {
                 }
                 Value::Dec(d) => s.push_str(&format_decimal(*d)),
                 Value::Token(t) | Value::Str(t) => {
-                    s.push_str(&serde_json::Value::from(*t).to_string());
+                    // Invariant: a string serializes.
+                    s.push_str(&serde_json::to_string(t).expect("serializable string"));
                 }
             }
         }
@@ -377,14 +474,17 @@ fn st_token(c: char) -> &'static str {
 }
 
 /// A decimal with at most three fractional digits and no trailing zeros (`1.25`, `2`).
+/// `d` is a playback rate (finite, 0 to 16: the input gate checked it); anything else
+/// writes 0.
 fn format_decimal(d: f64) -> String {
-    let s = format!("{:.3}", (d * 1000.0).round() / 1000.0);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() || s == "-" {
-        "0".into()
+    let thousandths = (d * 1000.0).round();
+    let n = if thousandths.is_finite() && thousandths > 0.0 {
+        thousandths as u64
     } else {
-        s.to_owned()
-    }
+        0
+    };
+    let s = crate::units::Fixed::new(n, 1000, 3).to_string();
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Agent configuration: serde-readable (the C ABI, the bindings and replay files pass it as
-//! JSON), every field with a default.
+//! Session configuration: serde-readable (the C ABI, the bindings and replay files pass it
+//! as JSON), every field with a default. Times are milliseconds (`_ms`), bitrates bits per
+//! second (`_bps`).
 
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::Strictness;
-use crate::units::{serde_opt_secs, serde_secs};
+use crate::units::{serde_ms, serde_opt_ms};
 
 /// How CMCD travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -53,8 +54,8 @@ impl Default for CmcdConfig {
 pub struct TelemetryConfig {
     /// The off switch.
     pub enabled: bool,
-    /// A report every this often (and one at the end).
-    #[serde(with = "serde_secs")]
+    /// A report every this often (and one at the end; `interval_ms`).
+    #[serde(rename = "interval_ms", with = "serde_ms")]
     pub interval: Duration,
     /// A device identifier the host chooses to share.
     pub device_id: Option<String>,
@@ -94,6 +95,20 @@ fn one() -> f64 {
     1.0
 }
 
+/// How the agent chooses among edges (CDN pathways).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgePolicy {
+    /// Measured: every edge scored by its expected fetch time, breakers, duress, the
+    /// joint edge-before-quality rule and adaptive time-to-first-byte deadlines.
+    #[default]
+    Measured,
+    /// The controller's order, as hls.js follows it: the highest-priority edge that has
+    /// not failed in the last 300 s, a fixed 10 s time-to-first-byte deadline, no probes.
+    /// For operators who must keep traffic where the steering server puts it.
+    Priority,
+}
+
 /// Everything a session is built from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -101,32 +116,46 @@ pub struct Config {
     /// The ABR by name (`hybrid`, `hybrid-stable`, `robust-mpc`, `bola`, `bba`, `throughput`); the caller
     /// that builds the controller reads it (`dmoe_abr::agent`).
     pub abr: String,
-    /// Largest buffer to keep.
-    #[serde(with = "serde_secs")]
+    /// Largest buffer to keep (`max_buffer_ms`).
+    #[serde(rename = "max_buffer_ms", with = "serde_ms")]
     pub max_buffer: Duration,
-    /// Highest bitrate allowed, kbps.
-    pub max_bitrate_kbps: Option<u64>,
+    /// Highest bitrate allowed, bits per second.
+    pub max_bitrate_bps: Option<u64>,
     /// Tallest picture allowed.
     pub max_height: Option<u32>,
     /// Extra edges beyond the presentation's pathways.
     pub edges: Vec<EdgeEntry>,
+    /// How edges are chosen.
+    pub edge_policy: EdgePolicy,
+    /// Ask the host to measure edges the session is not using ([`Output::Probe`]) while
+    /// the buffer is full. Off: edges are known only from the requests the session makes.
+    ///
+    /// [`Output::Probe`]: super::Output::Probe
+    pub probes: bool,
+    /// Hold each request to deadlines (time to first byte, bytes stalling) and abandon it
+    /// when it misses one; a host with its own timeouts may turn this off.
+    pub deadlines: bool,
     /// Region of the device, for edge priors.
     pub region: Option<String>,
-    /// Session id; a random one (from `seed`) when absent.
+    /// Session id; derived from `seed` when absent.
     pub session_id: Option<String>,
-    /// Seed of every random choice (session id, jitter): the same seed and inputs give the
-    /// same decisions.
-    pub seed: u64,
+    /// Entropy for every random choice of the session (session id, breaker jitter). The
+    /// core never reads a random source: the host passes one (`dmoe_abr::agent` and every
+    /// binding draw it from the platform when it is absent). The same seed and inputs
+    /// give the same decisions; a recording keeps it.
+    pub seed: Option<u64>,
     /// Manifest strictness.
     pub strictness: Strictness,
-    /// Live: target latency (default: the manifest's hold-back or three segments).
-    #[serde(with = "serde_opt_secs")]
+    /// Live: target latency (`target_latency_ms`; default: the manifest's hold-back or
+    /// three segments).
+    #[serde(rename = "target_latency_ms", with = "serde_opt_ms")]
     pub target_latency: Option<Duration>,
     /// CMCD.
     pub cmcd: CmcdConfig,
     /// Telemetry.
     pub telemetry: TelemetryConfig,
-    /// Keep every input as a JSON line for replay ([`Agent::recording`](super::Agent::recording)).
+    /// Keep every accepted input as a JSON line for replay
+    /// ([`Agent::recording`](super::Agent::recording)).
     pub record: bool,
     /// Most recorded lines kept (the oldest inputs after the first are dropped beyond it).
     pub record_limit: usize,
@@ -137,12 +166,15 @@ impl Default for Config {
         Self {
             abr: "hybrid".into(),
             max_buffer: Duration::from_secs(30),
-            max_bitrate_kbps: None,
+            max_bitrate_bps: None,
             max_height: None,
             edges: Vec::new(),
+            edge_policy: EdgePolicy::Measured,
+            probes: true,
+            deadlines: true,
             region: None,
             session_id: None,
-            seed: 0,
+            seed: None,
             strictness: Strictness::Normal,
             target_latency: None,
             cmcd: CmcdConfig::default(),
@@ -164,8 +196,13 @@ pub enum ConfigError {
     #[error("config: unknown abr \"{0}\"")]
     UnknownAbr(String),
     /// A value out of range.
-    #[error("config: {0} out of range")]
-    OutOfRange(&'static str),
+    #[error("config: {key} must be {range}")]
+    OutOfRange {
+        /// The key.
+        key: &'static str,
+        /// Its range.
+        range: &'static str,
+    },
     /// A setting this build cannot honour: an edge `host` needs dmoe-core's `hls` feature
     /// (the URL parser that rewrites hosts), which the npm package leaves out.
     #[error("config: {0} is not supported by this build")]
@@ -173,6 +210,12 @@ pub enum ConfigError {
     /// [`Config::set`] with a key `Config` does not have.
     #[error("config: unknown setting {0}")]
     UnknownKey(String),
+    /// No seed: the core never reads a random source, so the host passes one
+    /// ([`Config::seed`]); `dmoe_abr::agent` and the bindings draw it from the platform.
+    #[error(
+        "config: no seed (pass entropy in Config::seed, or build the session with dmoe_abr::agent, which draws it from the platform)"
+    )]
+    MissingSeed,
     /// [`Config::set`] with a value of the wrong kind for the key.
     #[error("config: {key} must be {expected}")]
     WrongType {
@@ -190,28 +233,31 @@ pub enum ConfigValue {
     Null,
     /// A boolean.
     Bool(bool),
-    /// A number; durations are seconds.
+    /// A number; durations are milliseconds, bitrates bits per second.
     Number(f64),
     /// A string.
     Text(String),
 }
 
 /// The keys [`Config::set`] takes, as `from_json` names them (nested ones dotted).
-const KEYS: [&str; 19] = [
+const KEYS: [&str; 22] = [
     "abr",
-    "max_buffer",
-    "max_bitrate_kbps",
+    "max_buffer_ms",
+    "max_bitrate_bps",
     "max_height",
     "region",
     "session_id",
     "seed",
     "strictness",
-    "target_latency",
+    "target_latency_ms",
+    "edge_policy",
+    "probes",
+    "deadlines",
     "cmcd.mode",
     "cmcd.version",
     "cmcd.content_id",
     "telemetry.enabled",
-    "telemetry.interval",
+    "telemetry.interval_ms",
     "telemetry.device_id",
     "telemetry.user_id",
     "record",
@@ -262,15 +308,17 @@ impl ConfigValue {
         }
     }
 
-    fn seconds(self, key: &'static str) -> Result<Duration, ConfigError> {
+    fn millis(self, key: &'static str) -> Result<Duration, ConfigError> {
         match self {
-            Self::Number(n) => Duration::try_from_secs_f64(n).map_err(|_| ConfigError::WrongType {
-                key,
-                expected: "a non-negative number of seconds",
-            }),
+            Self::Number(n) => crate::units::ms_to_micros(n)
+                .map(Duration::from_micros)
+                .ok_or(ConfigError::WrongType {
+                    key,
+                    expected: "a non-negative number of milliseconds",
+                }),
             _ => Err(ConfigError::WrongType {
                 key,
-                expected: "a number of seconds",
+                expected: "a number of milliseconds",
             }),
         }
     }
@@ -285,7 +333,8 @@ impl Config {
     }
 
     /// Set one setting by the key `from_json` reads it under, nested keys dotted
-    /// (`"max_buffer"`, `"cmcd.mode"`, `"telemetry.interval"`); durations are seconds and
+    /// (`"max_buffer_ms"`, `"cmcd.mode"`, `"telemetry.interval_ms"`); durations are
+    /// milliseconds and
     /// `Null` unsets an optional setting. Edges are pushed onto [`Config::edges`]. Ranges
     /// are checked by [`Config::validate`] (which the agent runs), types here. For hosts
     /// that hold settings as values rather than JSON text (the npm package).
@@ -294,9 +343,9 @@ impl Config {
     /// use dmoe_core::agent::{CmcdMode, Config, ConfigValue};
     /// let mut c = Config::default();
     /// c.set("cmcd.mode", ConfigValue::Text("header".into()))?;
-    /// c.set("max_buffer", ConfigValue::Number(20.0))?;
-    /// assert_eq!(c, Config::from_json(r#"{"cmcd":{"mode":"header"},"max_buffer":20}"#)?);
-    /// assert!(c.set("max_bufer", ConfigValue::Number(20.0)).is_err());
+    /// c.set("max_buffer_ms", ConfigValue::Number(20_000.0))?;
+    /// assert_eq!(c, Config::from_json(r#"{"cmcd":{"mode":"header"},"max_buffer_ms":20000}"#)?);
+    /// assert!(c.set("max_bufer_ms", ConfigValue::Number(20.0)).is_err());
     /// # Ok::<(), dmoe_core::agent::ConfigError>(())
     /// ```
     pub fn set(&mut self, key: &str, value: ConfigValue) -> Result<(), ConfigError> {
@@ -306,9 +355,10 @@ impl Config {
         let v = value;
         match key {
             "abr" => self.abr = v.text(key)?,
-            "max_buffer" => self.max_buffer = v.seconds(key)?,
-            "max_bitrate_kbps" => {
-                self.max_bitrate_kbps = v.optional(|v| v.whole(key, u64::from(u32::MAX)))?;
+            "max_buffer_ms" => self.max_buffer = v.millis(key)?,
+            "max_bitrate_bps" => {
+                self.max_bitrate_bps =
+                    v.optional(|v| v.whole(key, super::gate::HIGHEST_BITRATE_BPS))?;
             }
             "max_height" => {
                 self.max_height = v
@@ -317,7 +367,7 @@ impl Config {
             }
             "region" => self.region = v.optional(|v| v.text(key))?,
             "session_id" => self.session_id = v.optional(|v| v.text(key))?,
-            "seed" => self.seed = v.whole(key, 1 << 53)?,
+            "seed" => self.seed = v.optional(|v| v.whole(key, 1 << 53))?,
             "strictness" => {
                 self.strictness = match v.text(key)?.as_str() {
                     "permissive" => Strictness::Permissive,
@@ -331,7 +381,21 @@ impl Config {
                     }
                 }
             }
-            "target_latency" => self.target_latency = v.optional(|v| v.seconds(key))?,
+            "target_latency_ms" => self.target_latency = v.optional(|v| v.millis(key))?,
+            "edge_policy" => {
+                self.edge_policy = match v.text(key)?.as_str() {
+                    "measured" => EdgePolicy::Measured,
+                    "priority" => EdgePolicy::Priority,
+                    _ => {
+                        return Err(ConfigError::WrongType {
+                            key,
+                            expected: "\"measured\" or \"priority\"",
+                        });
+                    }
+                }
+            }
+            "probes" => self.probes = v.flag(key)?,
+            "deadlines" => self.deadlines = v.flag(key)?,
             "cmcd.mode" => {
                 self.cmcd.mode = match v.text(key)?.as_str() {
                     "off" => CmcdMode::Off,
@@ -349,7 +413,7 @@ impl Config {
             "cmcd.version" => self.cmcd.version = v.whole(key, 255)? as u8,
             "cmcd.content_id" => self.cmcd.content_id = v.optional(|v| v.text(key))?,
             "telemetry.enabled" => self.telemetry.enabled = v.flag(key)?,
-            "telemetry.interval" => self.telemetry.interval = v.seconds(key)?,
+            "telemetry.interval_ms" => self.telemetry.interval = v.millis(key)?,
             "telemetry.device_id" => self.telemetry.device_id = v.optional(|v| v.text(key))?,
             "telemetry.user_id" => self.telemetry.user_id = v.optional(|v| v.text(key))?,
             "record" => self.record = v.flag(key)?,
@@ -367,23 +431,67 @@ impl Config {
     /// Check ranges.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.max_buffer < Duration::from_secs(1) || self.max_buffer > Duration::from_secs(3600) {
-            return Err(ConfigError::OutOfRange("max_buffer"));
+            return Err(ConfigError::OutOfRange {
+                key: "max_buffer_ms",
+                range: "1000 to 3600000 (1 s to an hour)",
+            });
         }
         if !matches!(self.cmcd.version, 1 | 2) {
-            return Err(ConfigError::OutOfRange("cmcd.version"));
+            return Err(ConfigError::OutOfRange {
+                key: "cmcd.version",
+                range: "1 or 2",
+            });
         }
-        if self.telemetry.interval < Duration::from_secs(1) {
-            return Err(ConfigError::OutOfRange("telemetry.interval"));
+        if self.telemetry.interval < Duration::from_secs(1)
+            || self.telemetry.interval > super::gate::LONGEST_SPAN
+        {
+            return Err(ConfigError::OutOfRange {
+                key: "telemetry.interval_ms",
+                range: "1000 to 86400000 (1 s to a day)",
+            });
+        }
+        if self.max_bitrate_bps == Some(0) {
+            return Err(ConfigError::OutOfRange {
+                key: "max_bitrate_bps",
+                range: "positive",
+            });
+        }
+        if self.max_height == Some(0) {
+            return Err(ConfigError::OutOfRange {
+                key: "max_height",
+                range: "positive",
+            });
+        }
+        if self
+            .target_latency
+            .is_some_and(|t| t.is_zero() || t > super::gate::LONGEST_SPAN)
+        {
+            return Err(ConfigError::OutOfRange {
+                key: "target_latency_ms",
+                range: "positive, at most a day",
+            });
+        }
+        if self.record_limit < 2 {
+            return Err(ConfigError::OutOfRange {
+                key: "record_limit",
+                range: "at least 2",
+            });
         }
         if self.edges.len() > crate::edge::MAX_EDGES {
-            return Err(ConfigError::OutOfRange("edges"));
+            return Err(ConfigError::OutOfRange {
+                key: "edges",
+                range: "at most 64 entries",
+            });
         }
         if self
             .edges
             .iter()
             .any(|e| !(e.weight.is_finite() && e.weight > 0.0))
         {
-            return Err(ConfigError::OutOfRange("edges.weight"));
+            return Err(ConfigError::OutOfRange {
+                key: "edges.weight",
+                range: "positive and finite",
+            });
         }
         if cfg!(not(feature = "hls")) && self.edges.iter().any(|e| e.host.is_some()) {
             return Err(ConfigError::NotBuilt("edges.host"));

@@ -1,184 +1,49 @@
-//! Building the requests: which rendition an edge serves, its URL there, LL-HLS reload
-//! parameters, CMCD keys.
+//! Building the agent's requests: the URL of a segment on an edge, its CMCD keys, the
+//! playlist it needs first, its init section, and the explanation it carries.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::{
-    Agent, Cmcd, CmcdMode, CmcdObject, CmcdState, Fetch, ObjectKind, Output, Request, RequestId,
-};
+use super::io::{Fetch, ObjectKind, Output, Probe};
+use super::requests::{new_probe, new_request};
+use super::source::find_segment;
+use super::why::Why;
+use super::{Agent, cmcd};
 use crate::edge::EdgeId;
-use crate::{ByteRange, ManifestFormat, MediaType, PlaybackState, RenditionId, Timestamp};
+use crate::{ByteRange, ManifestFormat, MediaType, RenditionId, Timestamp};
 
 impl Agent {
-    /// The rendition of `rung` served by `edge`, or the rung's first one.
-    pub(super) fn rendition_for(&self, rung: usize, edge: EdgeId) -> Option<RenditionId> {
-        let name = self
-            .selector
-            .as_ref()
-            .map(|s| s.edge(edge).pathway.as_str());
-        rendition_in(&self.rung_map, rung, name)
-    }
-
-    /// A URL of `rendition` as served by `edge`.
-    pub(super) fn url_on_edge(&self, rid: RenditionId, url: &str, edge: EdgeId) -> String {
-        let mut out = String::new();
-        self.write_url_on_edge(rid, url, edge, &mut out);
-        out
-    }
-
-    /// [`Self::url_on_edge`] into `out` (appended): no allocation when `out` has room and
-    /// the edge serves the rendition's own URLs.
-    pub(super) fn write_url_on_edge(
-        &self,
-        rid: RenditionId,
-        url: &str,
-        edge: EdgeId,
-        out: &mut String,
-    ) {
-        let (Some(p), Some(sel)) = (&self.presentation, &self.selector) else {
-            out.push_str(url);
-            return;
-        };
-        let name = &sel.edge(edge).pathway;
-        let Some(r) = p.renditions.get(rid.0 as usize) else {
-            out.push_str(url);
-            return;
-        };
-        if r.pathway.as_deref().unwrap_or(".") == name {
-            out.push_str(url);
-            return;
-        }
-        if let (Some(first), Some(alt)) = (
-            r.base_urls.first(),
-            r.base_urls
-                .iter()
-                .find(|b| b.service_location.as_deref() == Some(name.as_str())),
-        ) && let Some(rest) = url.strip_prefix(first.url.as_str())
-        {
-            out.push_str(&alt.url);
-            out.push_str(rest);
-            return;
-        }
-        match sel.rewrite(edge, url, None, r.stable_id.as_deref()) {
-            Ok(u) => out.push_str(&u),
-            Err(_) => out.push_str(url),
-        }
-    }
-
-    pub(super) fn live_params(&self, rid: RenditionId, url: &str) -> String {
-        let Some(segs) = self
-            .presentation
-            .as_ref()
-            .and_then(|p| p.renditions.get(rid.0 as usize))
-            .map(|r| &r.segments)
-        else {
-            return url.to_owned();
-        };
-        let Some(sc) = segs.server_control.as_ref().filter(|s| s.can_block_reload) else {
-            return url.to_owned();
-        };
-        let Some(last) = segs.segments.last().map(|s| s.number) else {
-            return url.to_owned();
-        };
-        let (msn, part) = match segs.parts.last() {
-            Some(p) if p.segment > last => (p.segment, Some(p.index + 1)),
-            Some(_) => (last + 1, Some(0)),
-            None => (last + 1, None),
-        };
-        let mut u = url.to_owned();
-        let sep = if u.contains('?') { '&' } else { '?' };
-        let _ = write!(u, "{sep}_HLS_msn={msn}");
-        if let Some(p) = part {
-            let _ = write!(u, "&_HLS_part={p}");
-        }
-        if sc.can_skip_until.is_some() {
-            u.push_str("&_HLS_skip=YES");
-        }
-        u
-    }
-
-    pub(super) fn cmcd(
+    /// The CMCD keys of a request at `rung` (None when CMCD is off).
+    fn cmcd_for(
         &self,
         kind: ObjectKind,
         rung: usize,
         duration: Duration,
         media: MediaType,
-    ) -> Option<Cmcd> {
-        if self.cfg.cmcd.mode == CmcdMode::Off {
-            return None;
-        }
-        let ladder = self.ladder.as_ref()?;
-        let p = self.presentation.as_ref()?;
-        let buffer_ms = self.buffer().as_millis() as u64;
-        let v2 = self.cfg.cmcd.version >= 2;
-        Some(Cmcd {
-            br: (kind == ObjectKind::Media).then(|| ladder.rung(rung).bitrate.kbps()),
-            bl: Some(buffer_ms),
-            bs: self.starved,
-            cid: self.cfg.cmcd.content_id.clone(),
-            d: (kind == ObjectKind::Media).then_some(duration.as_millis() as u64),
-            dl: (self.rate > 0.0).then(|| (buffer_ms as f64 / self.rate) as u64),
-            mtp: self.last_tput_kbps,
-            nor: None,
-            nrr: None,
-            ot: Some(match (kind, media) {
-                (ObjectKind::Init, _) => CmcdObject::Init,
-                (_, MediaType::Audio) => CmcdObject::Audio,
-                _ => CmcdObject::Video,
-            }),
-            pr: Some(self.rate),
-            rtp: None,
-            sf: Some(if p.format == ManifestFormat::Dash {
+    ) -> Option<cmcd::Cmcd> {
+        let ladder = self.source.ladder.as_ref()?;
+        cmcd::keys(&cmcd::Facts {
+            cfg: &self.cfg.cmcd,
+            session_id: &self.session_id,
+            init: kind == ObjectKind::Init,
+            media,
+            bitrate_bps: ladder.rung(rung).bitrate.bps(),
+            top_bps: ladder.rung(ladder.len() - 1).bitrate.bps(),
+            duration,
+            playhead: &self.playhead,
+            mtp_bps: self.edges.last_tput_bps,
+            format: Some(if self.source.format() == Some(ManifestFormat::Dash) {
                 'd'
             } else {
                 'h'
             }),
-            sid: Some(self.session_id.clone()),
-            st: Some(if self.is_live() { 'l' } else { 'v' }),
-            su: self.urgent,
-            tb: Some(ladder.rung(ladder.len() - 1).bitrate.kbps()),
-            v: (self.cfg.cmcd.version != 1).then_some(self.cfg.cmcd.version),
-            ltc: if v2 {
-                self.latency.map(|l| l.as_millis() as u64)
-            } else {
-                None
-            },
-            sn: v2.then_some(self.request_seq),
-            sta: v2.then_some(match self.state {
-                PlaybackState::Starting => CmcdState::Starting,
-                PlaybackState::Playing => CmcdState::Playing,
-                PlaybackState::Paused => CmcdState::Paused,
-                PlaybackState::Seeking => CmcdState::Seeking,
-                PlaybackState::Stalled => CmcdState::Rebuffering,
-                PlaybackState::Ended => CmcdState::Ended,
-            }),
+            live: Some(self.source.is_live()),
+            seq: self.requests.seq,
         })
     }
 
-    pub(super) fn attach_cmcd(
-        &self,
-        url: &mut String,
-        headers: &mut Vec<(String, String)>,
-        c: &Cmcd,
-    ) {
-        match self.cfg.cmcd.mode {
-            CmcdMode::Query => {
-                let q = c.to_query();
-                if !q.is_empty() {
-                    url.push(if url.contains('?') { '&' } else { '?' });
-                    url.push_str(&q);
-                }
-            }
-            CmcdMode::Header => {
-                headers.extend(c.to_headers().into_iter().map(|(k, v)| (k.to_owned(), v)));
-            }
-            CmcdMode::Json | CmcdMode::Off => {}
-        }
-    }
-
+    /// A request the host should make, registered as the one in flight.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn make_fetch(
+    fn make_fetch(
         &mut self,
         now: Timestamp,
         rung: usize,
@@ -190,57 +55,51 @@ impl Agent {
         url: String,
         range: Option<ByteRange>,
         duration: Duration,
-        why: Option<String>,
+        why: Option<Why>,
     ) -> Output {
         let why = match (self.carry_why.take(), why) {
-            (Some(a), Some(b)) if a != b => Some(format!("{a}; {b}")),
+            (Some(a), Some(b)) if a != b => Some(a.merged(b)),
             (a, b) => a.or(b),
         };
         // Say a reason once, not again on the segment after its init section.
-        let why = why.filter(|w| self.last_why.as_deref() != Some(w.as_str()));
+        let why = why.filter(|w| self.last_why.as_ref() != Some(w));
         if why.is_some() {
             self.last_why.clone_from(&why);
         }
         let media = self
+            .source
             .presentation
             .as_ref()
             .and_then(|p| p.renditions.get(rid.0 as usize))
             .map_or(MediaType::Video, |r| r.media_type);
         let mut url = url;
         let mut headers = Vec::new();
-        let cmcd = self.cmcd(kind, rung, duration, media);
+        self.requests.seq = self.requests.seq.saturating_add(1);
+        let cmcd = self.cmcd_for(kind, rung, duration, media);
         if let Some(c) = &cmcd {
-            self.attach_cmcd(&mut url, &mut headers, c);
+            cmcd::attach(self.cfg.cmcd.mode, &mut url, &mut headers, c);
         }
-        let kbps = self
+        let bps = self
+            .source
             .ladder
             .as_ref()
-            .map_or(0, |l| l.rung(rung).bitrate.kbps());
+            .map_or(0, |l| l.rung(rung).bitrate.bps());
         let expected = match range {
             Some(r) => r.length,
-            None => (kbps as f64 * 125.0 * duration.as_secs_f64()) as u64,
+            None => (bps as f64 / 8.0 * duration.as_secs_f64()) as u64,
         };
-        let id = RequestId(self.next_id);
-        self.next_id += 1;
-        self.request_seq += 1;
-        let mut edge_name = self.take_buf();
-        if let Some(s) = &self.selector {
-            edge_name.push_str(&s.edge(edge).pathway);
-        }
-        self.request = Some(Request {
-            id,
-            rung,
-            rendition: rid,
-            number,
-            kind,
-            init_index,
-            edge,
-            duration,
-            sent: now,
-            started: None,
-            expected,
-            failed: Vec::new(),
-        });
+        let id = self.requests.next_id();
+        let mut edge_name = self.out.take_buf();
+        edge_name.push_str(self.edges.name(edge));
+        self.requests.current = Some(new_request(
+            id, rung, rid, number, kind, init_index, edge, duration, now, expected,
+        ));
+        // The time the transfer should take on the edge's estimate (for a host that
+        // reports no progress, the completion deadline).
+        let est = self.edges.throughput(now, edge).unwrap_or(5e6).max(1e5);
+        let transfer = crate::units::secs_saturating(expected as f64 * 8.0 / est);
+        let ttfb = self.edges.ttfb_timeout(edge);
+        self.requests.arm(ttfb, transfer);
         Output::Fetch(Fetch {
             id,
             url,
@@ -251,13 +110,14 @@ impl Agent {
             segment: number,
             duration,
             edge: edge_name,
-            bitrate_kbps: kbps,
+            bitrate_bps: bps,
             headers,
             cmcd,
             why,
         })
     }
 
+    /// The init section request for segment `number` of `rid`.
     pub(super) fn fetch_init(
         &mut self,
         now: Timestamp,
@@ -265,23 +125,26 @@ impl Agent {
         edge: EdgeId,
         rid: RenditionId,
         number: u64,
-        why: Option<String>,
+        why: Option<Why>,
     ) -> Option<Output> {
-        let p = self.presentation.as_ref()?;
-        let segs = &p.renditions.get(rid.0 as usize)?.segments;
-        let seg = find_segment(&segs.segments, number)?;
-        let i = seg.init?;
+        let segs = self.source.segments(rid)?;
+        let i = find_segment(&segs.segments, number)?.init?;
         let init = segs.init_sections.get(i as usize)?;
         let range = init.byte_range;
-        let mut url = self.take_buf();
+        let mut url = self.out.take_buf();
         // Re-borrow: `take_buf` needed the agent mutably.
         if let Some(init) = self
-            .presentation
-            .as_ref()
-            .and_then(|p| p.renditions.get(rid.0 as usize))
-            .and_then(|r| r.segments.init_sections.get(i as usize))
+            .source
+            .segments(rid)
+            .and_then(|s| s.init_sections.get(i as usize))
         {
-            self.write_url_on_edge(rid, &init.url, edge, &mut url);
+            self.source.write_url_on_edge(
+                rid,
+                &init.url,
+                edge,
+                self.edges.selector.as_ref(),
+                &mut url,
+            );
         }
         Some(self.make_fetch(
             now,
@@ -306,38 +169,48 @@ impl Agent {
         rung: usize,
         edge: EdgeId,
         number: u64,
-        why: Option<String>,
+        why: Option<Why>,
     ) -> Option<Output> {
-        let rid = self.rendition_for(rung, edge)?;
-        let p = self.presentation.as_ref()?;
+        let rid = self
+            .source
+            .rendition_for(rung, edge, self.edges.selector.as_ref())?;
+        let p = self.source.presentation.as_ref()?;
         let r = p.renditions.get(rid.0 as usize)?;
         if !r.segments.loaded {
             let uri = r.uri.clone()?;
-            let url = self.url_on_edge(rid, &uri, edge);
-            self.pending_playlist = Some(rid);
+            let mut url = String::new();
+            self.source
+                .write_url_on_edge(rid, &uri, edge, self.edges.selector.as_ref(), &mut url);
+            self.source.pending_playlist = Some(rid);
             if why.is_some() {
                 self.carry_why = why;
             }
             return Some(Output::LoadPlaylist {
                 rendition: rid,
                 url,
+                prefetch: false,
             });
         }
         let seg = find_segment(&r.segments.segments, number)?;
         if let Some(i) = seg.init
-            && self.loaded_init != Some((rid, i))
+            && self.source.loaded_init != Some((rid, i))
         {
             return self.fetch_init(now, rung, edge, rid, number, why);
         }
         let (range, duration) = (seg.byte_range, seg.duration);
-        let mut url = self.take_buf();
+        let mut url = self.out.take_buf();
         if let Some(seg) = self
-            .presentation
-            .as_ref()
-            .and_then(|p| p.renditions.get(rid.0 as usize))
-            .and_then(|r| find_segment(&r.segments.segments, number))
+            .source
+            .segments(rid)
+            .and_then(|s| find_segment(&s.segments, number))
         {
-            self.write_url_on_edge(rid, &seg.url, edge, &mut url);
+            self.source.write_url_on_edge(
+                rid,
+                &seg.url,
+                edge,
+                self.edges.selector.as_ref(),
+                &mut url,
+            );
         }
         Some(self.make_fetch(
             now,
@@ -353,33 +226,68 @@ impl Agent {
             why,
         ))
     }
-}
 
-/// The rendition of `rung` on the pathway `name` (the rung's first when that pathway
-/// has none).
-pub(super) fn rendition_in(
-    rung_map: &[Vec<(String, RenditionId)>],
-    rung: usize,
-    name: Option<&str>,
-) -> Option<RenditionId> {
-    let list = rung_map.get(rung)?;
-    list.iter()
-        .find(|(p, _)| Some(p.as_str()) == name)
-        .or(list.first())
-        .map(|(_, r)| *r)
-}
+    /// A probe of `edge`: the first `bytes` of the next segment at the current rung there.
+    pub(super) fn build_probe(
+        &mut self,
+        now: Timestamp,
+        edge: EdgeId,
+        bytes: u64,
+    ) -> Option<Output> {
+        let rung = self.decider.prev_rung.unwrap_or(0);
+        let rid = self
+            .source
+            .rendition_for(rung, edge, self.edges.selector.as_ref())?;
+        let number = self.source.next_number?;
+        let segs = self.source.segments(rid).filter(|s| s.loaded)?;
+        let seg = find_segment(&segs.segments, number).or(segs.segments.last())?;
+        let range = match seg.byte_range {
+            Some(r) => ByteRange {
+                start: r.start,
+                length: r.length.min(bytes),
+            },
+            None => ByteRange {
+                start: 0,
+                length: bytes,
+            },
+        };
+        let mut url = self.out.take_buf();
+        self.source
+            .write_url_on_edge(rid, &seg.url, edge, self.edges.selector.as_ref(), &mut url);
+        let id = self.requests.next_id();
+        let timeout = self.edges.ttfb_timeout(edge);
+        self.requests.probe = Some(new_probe(id, edge, now, timeout));
+        let mut name = self.out.take_buf();
+        name.push_str(self.edges.name(edge));
+        Some(Output::Probe(Probe {
+            id,
+            url,
+            byte_range: range,
+            edge: name,
+        }))
+    }
 
-/// Whether the segment list of `rid` is loaded.
-pub(super) fn listed(p: Option<&crate::Presentation>, rid: Option<RenditionId>) -> bool {
-    rid.and_then(|rid| p?.renditions.get(rid.0 as usize))
-        .is_some_and(|r| r.segments.loaded)
-}
-
-/// The segment numbered `number` (segments are in ascending number order; a linear scan
-/// covers an index that is not).
-pub(super) fn find_segment(segs: &[crate::Segment], number: u64) -> Option<&crate::Segment> {
-    match segs.binary_search_by_key(&number, |s| s.number) {
-        Ok(i) => segs.get(i),
-        Err(_) => segs.iter().find(|s| s.number == number),
+    /// The `k`-th next segment's size at `rung` when the player knows it (a byte range),
+    /// with its duration.
+    pub(super) fn known_size(
+        &self,
+        number: u64,
+        k: usize,
+        rung: usize,
+        edge: Option<EdgeId>,
+    ) -> (Option<u64>, Option<Duration>) {
+        let rid = match edge {
+            Some(e) => self
+                .source
+                .rendition_for(rung, e, self.edges.selector.as_ref()),
+            None => self.source.rendition_in(rung, None),
+        };
+        let Some(segs) = rid.and_then(|r| self.source.segments(r)) else {
+            return (None, None);
+        };
+        match find_segment(&segs.segments, number.saturating_add(k as u64)) {
+            Some(s) => (s.byte_range.map(|r| r.length), Some(s.duration)),
+            None => (None, None),
+        }
     }
 }

@@ -21,9 +21,9 @@
 //!         Decision { rung: 0, reason: Reason::Rule, estimate_bps: None, buffer: ctx.buffer, playback_rate: None }
 //!     }
 //! }
-//! let mut agent = Agent::new(Config::default(), Box::new(Lowest))?;
+//! let mut agent = Agent::new(Config { seed: Some(1), ..Config::default() }, Box::new(Lowest))?;
 //! let rendition = |kbps: u64| HostRendition {
-//!     bandwidth: kbps * 1000,
+//!     bandwidth_bps: kbps * 1000,
 //!     url: format!("https://cdn.example/{kbps}/index.m3u8"),
 //!     ..HostRendition::default()
 //! };
@@ -63,11 +63,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::units::serde_secs;
+use crate::units::serde_ms;
 use crate::{
-    Bitrate, ByteRange, InitSection, Limits, ManifestFormat, MediaType, Presentation,
-    PresentationKind, Rendition, RenditionId, Resolution, Segment, SegmentIndex, Variant,
-    VariantId,
+    Bitrate, ByteRange, InitSection, ManifestFormat, MediaType, Presentation, PresentationKind,
+    Rendition, RenditionId, Resolution, Segment, SegmentIndex, Variant, VariantId,
 };
 
 use super::AgentError;
@@ -76,11 +75,12 @@ use super::AgentError;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HostRendition {
-    /// Peak bitrate in bits per second (HLS `BANDWIDTH`); a rendition with 0 is not offered.
-    pub bandwidth: u64,
+    /// Peak bitrate in bits per second (HLS `BANDWIDTH`, DASH `@bandwidth`); a rendition
+    /// with 0 is not offered.
+    pub bandwidth_bps: u64,
     /// Average bitrate in bits per second, when declared; the ABR plans with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub average_bandwidth: Option<u64>,
+    pub average_bandwidth_bps: Option<u64>,
     /// Picture width.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
@@ -96,6 +96,10 @@ pub struct HostRendition {
     /// Its media playlist's absolute URL (`""` when there is none to name).
     #[serde(default)]
     pub url: String,
+    /// The pathway (CDN) serving it: HLS `PATHWAY-ID`, DASH `serviceLocation`. Entries that
+    /// differ only by pathway are one rung served by several edges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pathway: Option<String>,
 }
 
 /// An initialization section (CMAF header, `EXT-X-MAP`) of a host-parsed segment list.
@@ -116,15 +120,15 @@ pub struct HostSegment {
     /// Its sequence number (HLS media sequence, DASH `$Number$`): ascending in a list,
     /// and the same segment keeps its number across refreshes of a live list.
     pub number: u64,
-    /// Media time of its start.
-    #[serde(with = "serde_secs")]
+    /// Media time of its start (`start_ms`).
+    #[serde(rename = "start_ms", with = "serde_ms")]
     pub start: Duration,
-    /// Its duration.
-    #[serde(with = "serde_secs")]
+    /// Its duration (`duration_ms`).
+    #[serde(rename = "duration_ms", with = "serde_ms")]
     pub duration: Duration,
     /// Absolute URL.
     pub url: String,
-    /// Byte range within it.
+    /// Byte range within it (its length is the segment's size, which the ABR then uses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byte_range: Option<ByteRange>,
     /// Index into [`HostSegments::inits`] of its initialization section.
@@ -139,10 +143,12 @@ pub struct HostSegment {
 pub struct HostSegments {
     /// No segment will be added (`EXT-X-ENDLIST`, a static MPD): VOD.
     pub ended: bool,
-    /// The longest segment duration the list promises (`EXT-X-TARGETDURATION`).
+    /// The longest segment duration the list promises (`EXT-X-TARGETDURATION`;
+    /// `target_duration_ms`).
     #[serde(
         default,
-        with = "crate::units::serde_opt_secs",
+        rename = "target_duration_ms",
+        with = "crate::units::serde_opt_ms",
         skip_serializing_if = "Option::is_none"
     )]
     pub target_duration: Option<Duration>,
@@ -154,45 +160,36 @@ pub struct HostSegments {
 }
 
 /// The presentation a host-parsed ladder describes: one variant and one rendition per
-/// entry, in order, with no segments yet.
-pub(super) fn presentation(
-    renditions: &[HostRendition],
-    limits: &Limits,
-) -> Result<Presentation, AgentError> {
-    if renditions.len() > limits.max_renditions {
-        return Err(AgentError::InvalidValue(
-            "ladder: more renditions than Limits allow",
-        ));
-    }
-    if renditions.iter().all(|r| r.bandwidth == 0) {
+/// entry, in order, with no segments yet. Values were checked by the input gate.
+pub(super) fn presentation(renditions: &[HostRendition]) -> Result<Presentation, AgentError> {
+    if renditions.iter().all(|r| r.bandwidth_bps == 0) {
         return Err(AgentError::NothingToPlay);
     }
     let mut p = Presentation::empty(ManifestFormat::HlsMultivariant, PresentationKind::Vod);
     for (i, h) in renditions.iter().enumerate() {
         let id = RenditionId(i as u32);
         let resolution = match (h.width, h.height) {
-            (Some(width), Some(height)) if width > 0 && height > 0 => {
-                Some(Resolution { width, height })
-            }
+            (Some(width), Some(height)) => Some(Resolution { width, height }),
             _ => None,
         };
-        let frame_rate = h.frame_rate.filter(|f| f.is_finite() && *f > 0.0);
+        let frame_rate = h.frame_rate;
         let codecs = h.codecs.clone().filter(|c| !c.is_empty());
         let media = MediaType::of_stream(codecs.as_deref(), resolution.is_some());
         // Unique per entry: the model matches renditions across updates by this key.
         let mut r = Rendition::new(id, format!("{i}:{}", h.url), 0, media);
         r.uri = (!h.url.is_empty()).then(|| h.url.clone());
-        r.bandwidth = Some(Bitrate(h.bandwidth));
+        r.bandwidth = Some(Bitrate(h.bandwidth_bps));
         r.codecs = codecs.clone();
         r.resolution = resolution;
         r.frame_rate = frame_rate;
+        r.pathway = h.pathway.clone();
         p.renditions.push(r);
         p.variants.push(Variant {
             id: VariantId(i as u32),
             period: 0,
             rendition: id,
-            bandwidth: Bitrate(h.bandwidth),
-            average_bandwidth: h.average_bandwidth.filter(|b| *b > 0).map(Bitrate),
+            bandwidth: Bitrate(h.bandwidth_bps),
+            average_bandwidth: h.average_bandwidth_bps.map(Bitrate),
             codecs,
             resolution,
             frame_rate,
@@ -202,7 +199,7 @@ pub(super) fn presentation(
             video_group: None,
             subtitle_group: None,
             closed_captions: None,
-            pathway: None,
+            pathway: h.pathway.clone(),
             stable_id: None,
             i_frames_only: false,
             score: None,
@@ -211,25 +208,13 @@ pub(super) fn presentation(
     Ok(p)
 }
 
-/// The model's segment index for a host-parsed list, checked: bounded, numbers
-/// ascending, durations sane, init references valid.
-pub(super) fn segment_index(
-    list: HostSegments,
-    limits: &Limits,
-) -> Result<SegmentIndex, AgentError> {
-    if list.segments.len() as u64 > limits.max_segments_per_rendition
-        || list.inits.len() > limits.max_list_items
-    {
-        return Err(AgentError::InvalidValue("segments: more than Limits allow"));
-    }
-    // A day: longer than any real segment, short enough that sums cannot overflow.
-    let longest = Duration::from_secs(86_400);
+/// The model's segment index for a host-parsed list whose values the input gate checked:
+/// numbers ascending, init references valid.
+pub(super) fn segment_index(list: HostSegments) -> Result<SegmentIndex, AgentError> {
     let mut index = SegmentIndex {
         loaded: true,
         ended: list.ended,
-        target_duration: list
-            .target_duration
-            .filter(|d| !d.is_zero() && *d <= longest),
+        target_duration: list.target_duration,
         ..SegmentIndex::default()
     };
     index.media_sequence = list.segments.first().map_or(0, |s| s.number);
@@ -245,18 +230,18 @@ pub(super) fn segment_index(
     let mut previous: Option<u64> = None;
     for s in list.segments {
         if previous.is_some_and(|p| s.number <= p) {
-            return Err(AgentError::InvalidValue("segments: numbers must ascend"));
-        }
-        if s.duration.is_zero() || s.duration > longest || s.start > longest * 365 {
-            return Err(AgentError::InvalidValue("segments: duration or start"));
+            return Err(AgentError::InvalidValue {
+                field: "segments",
+                rule: "numbers ascending",
+            });
         }
         if s.init
             .is_some_and(|i| i as usize >= index.init_sections.len())
         {
-            return Err(AgentError::InvalidValue("segments: init index"));
-        }
-        if s.url.is_empty() {
-            return Err(AgentError::InvalidValue("segments: empty URL"));
+            return Err(AgentError::InvalidValue {
+                field: "init",
+                rule: "an index into the list's inits",
+            });
         }
         previous = Some(s.number);
         let mut seg = Segment::plain(s.number, s.url, s.byte_range, s.start, s.duration);

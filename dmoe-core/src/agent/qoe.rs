@@ -1,10 +1,11 @@
-//! Quality-of-experience metrics of one session, and the telemetry report built from them.
+//! Quality-of-experience metrics of one session, the telemetry report built from them, and
+//! when reports go out (every interval, and one final report when the session ends).
 
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::units::{serde_opt_secs, serde_secs};
+use crate::units::{serde_ms, serde_opt_ms};
 use crate::{PlaybackState, Timestamp};
 
 /// Traffic of one edge.
@@ -23,29 +24,29 @@ pub struct EdgeTraffic {
 /// The session's QoE figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Qoe {
-    /// From the first input to the first frame (None before it).
-    #[serde(with = "serde_opt_secs")]
+    /// From the first input to the first frame (None before it; `startup_ms`).
+    #[serde(rename = "startup_ms", with = "serde_opt_ms")]
     pub startup: Option<Duration>,
     /// Stalls after start-up.
     pub rebuffer_count: u32,
-    /// Stall time after start-up.
-    #[serde(with = "serde_secs")]
+    /// Stall time after start-up (`rebuffer_ms`).
+    #[serde(rename = "rebuffer_ms", with = "serde_ms")]
     pub rebuffer_time: Duration,
-    /// Time spent playing.
-    #[serde(with = "serde_secs")]
+    /// Time spent playing (`play_ms`).
+    #[serde(rename = "play_ms", with = "serde_ms")]
     pub play_time: Duration,
-    /// Average bitrate of the media fetched, weighted by media duration, kbps.
-    pub avg_bitrate_kbps: f64,
+    /// Average bitrate of the media fetched, weighted by media duration, bits per second.
+    pub avg_bitrate_bps: f64,
     /// Rendition switches.
     pub switches: u32,
-    /// Sum of the switches' sizes, kbps.
-    pub switch_kbps_total: u64,
+    /// Sum of the switches' sizes, bits per second.
+    pub switch_bps_total: u64,
     /// Frames dropped (as reported by the host).
     pub dropped_frames: u64,
     /// Frames decoded (as reported by the host).
     pub total_frames: u64,
-    /// Latest latency to the live edge.
-    #[serde(with = "serde_opt_secs")]
+    /// Latest latency to the live edge (`latency_ms`).
+    #[serde(rename = "latency_ms", with = "serde_opt_ms")]
     pub latency: Option<Duration>,
     /// Traffic per edge.
     pub edges: Vec<EdgeTraffic>,
@@ -72,8 +73,8 @@ pub(crate) struct Tracker {
     state: PlaybackState,
     since: Timestamp,
     media_s: f64,
-    weighted_kbps: f64,
-    last_kbps: Option<u64>,
+    weighted_bps: f64,
+    last_bps: Option<u64>,
 }
 
 impl Tracker {
@@ -84,8 +85,8 @@ impl Tracker {
             state: PlaybackState::Starting,
             since: Timestamp::ZERO,
             media_s: 0.0,
-            weighted_kbps: 0.0,
-            last_kbps: None,
+            weighted_bps: 0.0,
+            last_bps: None,
         }
     }
 
@@ -97,9 +98,9 @@ impl Tracker {
         }
         let dt = now.saturating_duration_since(self.since);
         match self.state {
-            PlaybackState::Playing => self.qoe.play_time += dt,
+            PlaybackState::Playing => self.qoe.play_time = self.qoe.play_time.saturating_add(dt),
             PlaybackState::Stalled if self.qoe.startup.is_some() => {
-                self.qoe.rebuffer_time += dt;
+                self.qoe.rebuffer_time = self.qoe.rebuffer_time.saturating_add(dt);
             }
             _ => {}
         }
@@ -115,25 +116,26 @@ impl Tracker {
             && self.state != PlaybackState::Stalled
             && self.qoe.startup.is_some()
         {
-            self.qoe.rebuffer_count += 1;
+            self.qoe.rebuffer_count = self.qoe.rebuffer_count.saturating_add(1);
         }
         self.state = state;
     }
 
-    pub(crate) fn on_media(&mut self, kbps: u64, duration: Duration) {
+    pub(crate) fn on_media(&mut self, bps: u64, duration: Duration) {
         let d = duration.as_secs_f64();
         self.media_s += d;
-        self.weighted_kbps += kbps as f64 * d;
+        self.weighted_bps += bps as f64 * d;
         if self.media_s > 0.0 {
-            self.qoe.avg_bitrate_kbps = self.weighted_kbps / self.media_s;
+            self.qoe.avg_bitrate_bps = self.weighted_bps / self.media_s;
         }
-        if let Some(prev) = self.last_kbps
-            && prev != kbps
+        if let Some(prev) = self.last_bps
+            && prev != bps
         {
-            self.qoe.switches += 1;
-            self.qoe.switch_kbps_total += prev.abs_diff(kbps);
+            self.qoe.switches = self.qoe.switches.saturating_add(1);
+            self.qoe.switch_bps_total =
+                self.qoe.switch_bps_total.saturating_add(prev.abs_diff(bps));
         }
-        self.last_kbps = Some(kbps);
+        self.last_bps = Some(bps);
     }
 
     pub(crate) fn edge(&mut self, name: &str) -> &mut EdgeTraffic {
@@ -165,10 +167,96 @@ pub struct Report<'a> {
     /// User id, only if the host chose to share one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<&'a str>,
-    /// Host time of the report, seconds.
-    pub at_s: f64,
+    /// Host time of the report, ms.
+    pub at_ms: f64,
+    /// Whether this is the session's final report.
+    pub last: bool,
     /// Rebuffer ratio.
     pub rebuffer_ratio: f64,
     /// The figures.
     pub qoe: &'a Qoe,
+}
+
+/// The QoE tracker and the report schedule of a session.
+#[derive(Debug, Clone)]
+pub(crate) struct Telemetry {
+    pub(crate) tracker: Tracker,
+    next_at: Option<Timestamp>,
+    final_sent: bool,
+}
+
+impl Telemetry {
+    pub(crate) fn new() -> Self {
+        Self {
+            tracker: Tracker::new(),
+            next_at: None,
+            final_sent: false,
+        }
+    }
+
+    /// Start the schedule (when a presentation is in), unless it runs already.
+    pub(crate) fn start(&mut self, now: Timestamp, cfg: &super::TelemetryConfig) {
+        if cfg.enabled && self.next_at.is_none() && !self.final_sent {
+            self.next_at = Some(now.saturating_add(cfg.interval));
+        }
+    }
+
+    /// Whether a periodic report is due at `now` (and reschedule it).
+    pub(crate) fn due(&mut self, now: Timestamp, cfg: &super::TelemetryConfig) -> bool {
+        if !cfg.enabled || self.final_sent || self.next_at.is_none_or(|t| now < t) {
+            return false;
+        }
+        self.next_at = Some(now.saturating_add(cfg.interval));
+        true
+    }
+
+    /// Whether the final report is still to go (and mark it gone).
+    pub(crate) fn take_final(&mut self) -> bool {
+        if self.final_sent {
+            return false;
+        }
+        self.final_sent = true;
+        self.next_at = None;
+        true
+    }
+
+    /// The session opens again (a seek back after the end): reports resume.
+    pub(crate) fn reopen(&mut self, now: Timestamp, cfg: &super::TelemetryConfig) {
+        if self.final_sent {
+            self.final_sent = false;
+            self.start(now, cfg);
+        }
+    }
+
+    pub(crate) fn next_at(&self) -> Option<Timestamp> {
+        self.next_at
+    }
+
+    /// The report now, into `out` (replacing its contents).
+    pub(crate) fn report_into(
+        &self,
+        out: &mut String,
+        now: Timestamp,
+        session_id: &str,
+        cfg: &super::Config,
+        last: bool,
+    ) {
+        let t = &cfg.telemetry;
+        let r = Report {
+            session_id,
+            content_id: cfg.cmcd.content_id.as_deref(),
+            device_id: t.device_id.as_deref(),
+            user_id: t.user_id.as_deref(),
+            at_ms: crate::units::micros_to_ms(now.as_micros()),
+            last,
+            rebuffer_ratio: self.tracker.qoe.rebuffer_ratio(),
+            qoe: &self.tracker.qoe,
+        };
+        let mut bytes = std::mem::take(out).into_bytes();
+        bytes.clear();
+        // Invariant: the report holds only strings and numbers; writing to a Vec cannot fail.
+        serde_json::to_writer(&mut bytes, &r).expect("serializable report");
+        // Invariant: serde_json writes UTF-8.
+        *out = String::from_utf8(bytes).expect("UTF-8 JSON");
+    }
 }

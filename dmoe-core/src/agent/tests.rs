@@ -1,5 +1,5 @@
 use super::*;
-use crate::{Decision, Reason, TransferSample};
+use crate::{AbrContext, Decision, PlaybackState, Reason, RenditionId, TransferSample};
 
 /// The highest rung the last throughput sample allows (enough for these tests).
 #[derive(Debug, Default)]
@@ -54,8 +54,8 @@ fn plain_ladder() -> Vec<HostRendition> {
     ]
     .into_iter()
     .zip(["low", "high"])
-    .map(|((bandwidth, w, h, v), name)| HostRendition {
-        bandwidth,
+    .map(|((bandwidth_bps, w, h, v), name)| HostRendition {
+        bandwidth_bps,
         width: Some(w),
         height: Some(h),
         codecs: Some(format!("{v},mp4a.40.2")),
@@ -111,7 +111,7 @@ fn drain(a: &mut Agent) -> Vec<Output> {
 
 fn cfg() -> Config {
     Config {
-        seed: 7,
+        seed: Some(7),
         record: true,
         cmcd: CmcdConfig {
             mode: CmcdMode::Query,
@@ -160,8 +160,8 @@ fn run_host(
                         },
                     ));
                 } else {
-                    let bytes = (f.bitrate_kbps as f64 * 125.0 * f.duration.as_secs_f64())
-                        .max(2000.0) as u64;
+                    let bytes =
+                        (f.bitrate_bps as f64 / 8.0 * f.duration.as_secs_f64()).max(2000.0) as u64;
                     let done = now + 50 + (bytes as f64 * 8.0 / (mbps * 1000.0)) as u64;
                     pending.push((
                         done,
@@ -182,7 +182,7 @@ fn run_host(
                     pending.retain(|(_, _, e)| !matches!(e, Event::RequestCompleted { id: i, .. } | Event::RequestFailed { id: i, .. } if *i == id));
                     fetch(&refetch, &mut pending, &mut seq);
                 }
-                Output::LoadPlaylist { rendition, url } => {
+                Output::LoadPlaylist { rendition, url, .. } => {
                     seq += 1;
                     let event = if typed {
                         Event::SegmentsLoaded {
@@ -234,7 +234,7 @@ fn run_host(
         now = now.max(at);
         let first_media = matches!(event, Event::RequestCompleted { .. }) && !playing;
         a.handle_input(Input::new(t(now), event)).unwrap();
-        if first_media && a.qoe().avg_bitrate_kbps > 0.0 {
+        if first_media && a.qoe().avg_bitrate_bps > 0.0 {
             playing = true;
             seq += 1;
             pending.push((
@@ -289,7 +289,7 @@ fn plays_a_vod_session_to_the_end() {
         "init before the first segment"
     );
     assert!(
-        media.last().unwrap().bitrate_kbps == 3000,
+        media.last().unwrap().bitrate_bps == 3_000_000,
         "climbed to the top"
     );
     assert!(f.iter().all(|f| f.url.contains("CMCD=") && f.edge == "a"));
@@ -297,7 +297,7 @@ fn plays_a_vod_session_to_the_end() {
         outs.iter()
             .any(|o| matches!(o, Output::LoadSteering { url } if url == "https://steer.example/s"))
     );
-    assert!(a.qoe().avg_bitrate_kbps > 800.0);
+    assert!(a.qoe().avg_bitrate_bps > 800_000.0);
 }
 
 #[cfg(feature = "hls")]
@@ -307,7 +307,14 @@ fn a_failed_request_moves_to_the_other_pathway() {
     let outs = host(&mut a, 120_000, 10.0, |f| f.edge == "a" && f.segment >= 3);
     let f = fetches(&outs);
     let first_b = f.iter().position(|f| f.edge == "b").expect("moved to b");
-    assert!(f[first_b].why.as_deref().unwrap_or("").contains("failed"));
+    assert!(
+        f[first_b]
+            .why
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+            .contains("failed")
+    );
     assert_eq!(f[first_b].segment, 3, "same segment retried");
     let media_b = f
         .iter()
@@ -383,7 +390,14 @@ fn a_cancelled_request_is_not_a_failure() {
         (f.kind, f.segment, f.edge.as_str())
     );
     assert_ne!(again.id, f.id);
-    assert!(!again.why.as_deref().unwrap_or("").contains("failed"));
+    assert!(
+        !again
+            .why
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+            .contains("failed")
+    );
     assert!(a.qoe().edges.iter().all(|e| e.failures == 0));
 }
 
@@ -435,7 +449,7 @@ fn misuse_is_a_typed_error() {
                 rate: f64::NAN
             }
         )),
-        Err(AgentError::InvalidValue("rate"))
+        Err(AgentError::InvalidValue { field: "rate", .. })
     ));
 }
 
@@ -463,7 +477,7 @@ fn replaying_the_recording_gives_the_same_decisions() {
 fn session_ids_are_random_per_seed_and_private() {
     let a = Agent::new(
         Config {
-            seed: 1,
+            seed: Some(1),
             ..Config::default()
         },
         Box::new(Rate::default()),
@@ -471,7 +485,7 @@ fn session_ids_are_random_per_seed_and_private() {
     .unwrap();
     let b = Agent::new(
         Config {
-            seed: 2,
+            seed: Some(2),
             ..Config::default()
         },
         Box::new(Rate::default()),
@@ -487,14 +501,17 @@ fn session_ids_are_random_per_seed_and_private() {
 
 #[test]
 fn config_reads_json_with_defaults_and_refuses_nonsense() {
-    let c =
-        Config::from_json(r#"{"abr":"bola","cmcd":{"mode":"header"},"max_buffer":20}"#).unwrap();
+    let c = Config::from_json(r#"{"abr":"bola","cmcd":{"mode":"header"},"max_buffer_ms":20000}"#)
+        .unwrap();
     assert_eq!(c.abr, "bola");
     assert_eq!(c.cmcd.mode, CmcdMode::Header);
     assert_eq!(c.max_buffer, Duration::from_secs(20));
     assert!(matches!(
-        Config::from_json(r#"{"max_buffer":0}"#),
-        Err(ConfigError::OutOfRange("max_buffer"))
+        Config::from_json(r#"{"max_buffer_ms":0}"#),
+        Err(ConfigError::OutOfRange {
+            key: "max_buffer_ms",
+            ..
+        })
     ));
     assert!(matches!(
         Config::from_json(r#"{"nope":1}"#),
@@ -505,7 +522,7 @@ fn config_reads_json_with_defaults_and_refuses_nonsense() {
 #[cfg(feature = "hls")]
 #[test]
 fn live_ll_hls_refreshes_with_blocking_reload_parameters() {
-    let mut a = Agent::new(Config::default(), Box::new(Rate::default())).unwrap();
+    let mut a = Agent::new(cfg(), Box::new(Rate::default())).unwrap();
     a.handle_input(Input::new(
         t(0),
         Event::ManifestLoaded {
@@ -561,7 +578,11 @@ fn plays_a_host_parsed_session_to_the_end() {
         .map(|f| f.segment)
         .collect();
     assert_eq!(media, (0..10).collect::<Vec<_>>(), "every segment once");
-    assert_eq!(f.last().unwrap().bitrate_kbps, 3000, "climbed to the top");
+    assert_eq!(
+        f.last().unwrap().bitrate_bps,
+        3_000_000,
+        "climbed to the top"
+    );
     assert!(
         f.last()
             .unwrap()
@@ -625,7 +646,7 @@ fn bad_host_lists_are_typed_errors() {
             },
         ));
         assert!(
-            matches!(r, Err(AgentError::InvalidValue(_))),
+            matches!(r, Err(AgentError::InvalidValue { .. })),
             "case {i}: {r:?}"
         );
         drain(&mut a);
@@ -721,11 +742,12 @@ fn config_by_keys(json: &str) -> Result<Config, ConfigError> {
 
 #[test]
 fn settings_by_key_match_the_json_reader() {
-    let full = r#"{"abr":"bola","max_buffer":42.5,"max_bitrate_kbps":5000,"max_height":720,
+    let full = r#"{"abr":"bola","max_buffer_ms":42500,"max_bitrate_bps":5000000,"max_height":720,
         "edges":[{"pathway":"b","region":"eu","weight":2.0}],"region":"eu","session_id":"s-1",
-        "seed":99,"strictness":"strict","target_latency":3.5,
+        "seed":99,"strictness":"strict","target_latency_ms":3500,"edge_policy":"priority",
+        "probes":false,"deadlines":false,
         "cmcd":{"mode":"json","version":2,"content_id":"c"},
-        "telemetry":{"enabled":false,"interval":12,"device_id":null,"user_id":"u"},
+        "telemetry":{"enabled":false,"interval_ms":12000,"device_id":null,"user_id":"u"},
         "record":true,"record_limit":77}"#;
     let by_keys = config_by_keys(full).unwrap();
     assert_eq!(by_keys, Config::from_json(full).unwrap());
@@ -739,8 +761,9 @@ fn settings_by_key_match_the_json_reader() {
         Err(ConfigError::UnknownKey("nope".into()))
     );
     for (key, value) in [
-        ("max_buffer", ConfigValue::Number(-1.0)),
-        ("max_buffer", ConfigValue::Text("10".into())),
+        ("max_buffer_ms", ConfigValue::Number(-1.0)),
+        ("max_buffer_ms", ConfigValue::Text("10".into())),
+        ("edge_policy", ConfigValue::Text("random".into())),
         ("seed", ConfigValue::Number(1.5)),
         ("max_height", ConfigValue::Number(f64::NAN)),
         ("cmcd.mode", ConfigValue::Text("loud".into())),
@@ -759,8 +782,11 @@ fn settings_by_key_match_the_json_reader() {
     assert_eq!(c, Config::default(), "a refused value changes nothing");
     // Ranges are the validator's: the same refusal as from JSON.
     assert!(matches!(
-        config_by_keys(r#"{"max_buffer":0}"#),
-        Err(ConfigError::OutOfRange("max_buffer"))
+        config_by_keys(r#"{"max_buffer_ms":0}"#),
+        Err(ConfigError::OutOfRange {
+            key: "max_buffer_ms",
+            ..
+        })
     ));
 }
 
@@ -771,7 +797,7 @@ fn settings_by_key_match_the_json_reader() {
 fn host_parsed_live_lists_slide() {
     let live =
         |first: u64, last: u64| host_list("https://a.example/low.m3u8", first..last + 1, false);
-    let mut a = start_typed(Config::default());
+    let mut a = start_typed(cfg());
     let r = drain(&mut a)
         .iter()
         .find_map(|o| match o {
@@ -794,7 +820,10 @@ fn host_parsed_live_lists_slide() {
     let mut now = 10;
     let mut media = Vec::new();
     let mut next = f[0].clone();
-    let mut refresh = false;
+    // A timeout, once said, stands until it changes: it may have come with the list.
+    let mut refresh = outs
+        .iter()
+        .any(|o| matches!(o, Output::Timeout { .. } | Output::LoadPlaylist { .. }));
     for _ in 0..6 {
         now += 100;
         a.handle_input(Input::new(t(now), Event::RequestStarted { id: next.id }))

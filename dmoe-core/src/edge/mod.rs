@@ -39,6 +39,7 @@
 
 mod breaker;
 pub mod cmsd;
+mod geo;
 mod rng;
 pub mod sf;
 pub mod steering;
@@ -51,6 +52,7 @@ use crate::{Bitrate, Presentation, Timestamp, TransferSample};
 
 pub use breaker::{Breaker, BreakerConfig, BreakerState};
 pub use cmsd::{CmsdDynamic, CmsdError, CmsdHop, CmsdStatic, ObjectType};
+pub use geo::GeoPoint;
 pub use rng::rendezvous_score;
 pub use steering::{PathwayClone, SteeringError, SteeringManifest, UriReplacement};
 #[cfg(feature = "hls")]
@@ -97,26 +99,6 @@ pub enum EdgeError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct EdgeId(pub u16);
-
-/// A point on Earth, degrees.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GeoPoint {
-    /// Latitude.
-    pub lat: f64,
-    /// Longitude.
-    pub lon: f64,
-}
-
-impl GeoPoint {
-    /// Great-circle distance in kilometres (haversine).
-    pub fn distance_km(&self, other: &Self) -> f64 {
-        let (la1, la2) = (self.lat.to_radians(), other.lat.to_radians());
-        let dla = la2 - la1;
-        let dlo = (other.lon - self.lon).to_radians();
-        let a = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
-        2.0 * 6371.0 * a.sqrt().clamp(0.0, 1.0).asin()
-    }
-}
 
 /// One edge: a pathway of the presentation or an edge the host adds.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,6 +151,18 @@ impl EdgeConfig {
     }
 }
 
+/// How the selector chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SelectionPolicy {
+    /// Expected fetch time, breakers, duress, stickiness and the joint rule (the default).
+    #[default]
+    Measured,
+    /// The controller's order, as hls.js follows it: the highest-ranked allowed edge that
+    /// has not failed within [`SelectorConfig::priority_penalty`]; time-to-first-byte
+    /// deadlines fixed at [`SelectorConfig::max_ttfb_timeout`]; no probes.
+    Priority,
+}
+
 /// Selector tuning. [`SelectorConfig::new`] gives the defaults for a session id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SelectorConfig {
@@ -213,6 +207,11 @@ pub struct SelectorConfig {
     pub breaker: BreakerConfig,
     /// Offer small active probes of edges without fresh measurements ([`EdgeSelector::probe`]).
     pub probes: bool,
+    /// How edges are chosen.
+    pub policy: SelectionPolicy,
+    /// Under [`SelectionPolicy::Priority`]: how long an edge that failed sits out (hls.js
+    /// penalises a failed pathway for 300 s).
+    pub priority_penalty: Duration,
     /// Size of a probe request.
     pub probe_bytes: u64,
     /// At most one probe per this interval, and an edge is probed only when its
@@ -242,6 +241,8 @@ impl SelectorConfig {
             max_ttfb_timeout: Duration::from_secs(10),
             breaker: BreakerConfig::default(),
             probes: true,
+            policy: SelectionPolicy::Measured,
+            priority_penalty: Duration::from_secs(300),
             probe_bytes: 128 * 1024,
             probe_interval: Duration::from_secs(30),
         }
@@ -260,7 +261,7 @@ pub struct FetchPlan {
 
 /// How a request ended without data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum RequestFailure {
     /// An HTTP error status.
@@ -284,7 +285,7 @@ impl RequestFailure {
 
 /// Why an edge was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum EdgeReason {
@@ -308,6 +309,8 @@ pub enum EdgeReason {
     HalfOpenTrial,
     /// No edge is healthy: the one that recovers soonest.
     LeastBad,
+    /// [`SelectionPolicy::Priority`]: the controller's order put it first.
+    Priority,
 }
 
 /// A selection and what it was based on.
@@ -340,33 +343,123 @@ impl EdgeChoice {
     pub fn switched(&self) -> bool {
         self.from.is_some_and(|f| f != self.edge)
     }
+}
 
-    /// A one-line explanation, with edge names.
-    pub fn explain(&self, sel: &EdgeSelector) -> String {
-        let name = |e: EdgeId| sel.edge(e).pathway.as_str();
-        let to = name(self.edge);
-        let exp = self.expected.as_secs_f64();
-        let mbps = self.throughput_bps / 1e6;
+/// Why an edge was chosen: the selector's reason and its numbers. Its
+/// [`Display`](std::fmt::Display) is the one-line explanation (times in seconds,
+/// throughput in Mb/s; unknown figures are left out).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct EdgeWhy {
+    /// The selector's reason.
+    pub reason: EdgeReason,
+    /// The edge left, when this is a switch.
+    pub from: Option<String>,
+    /// The edge chosen.
+    pub to: String,
+    /// Expected time to fetch the next segment there, ms.
+    pub expected_ms: u64,
+    /// Expected time on the edge left, ms (switches only).
+    pub expected_from_ms: Option<u64>,
+    /// The throughput estimate for the chosen edge, bits per second.
+    pub throughput_bps: u64,
+    /// Whether that estimate is measured (false: a prior).
+    pub measured: bool,
+    /// How the request on the edge left failed, when it did.
+    pub failure: Option<RequestFailure>,
+}
+
+/// Seconds to two decimals.
+fn ms_secs(ms: u64) -> crate::units::Fixed {
+    crate::units::Fixed::new(ms, 1000, 2)
+}
+
+fn to_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl EdgeChoice {
+    /// The explanation, with edge names; `failure` is how the request on the edge left
+    /// failed, when it did.
+    pub fn why(&self, sel: &EdgeSelector, failure: Option<RequestFailure>) -> EdgeWhy {
+        let name = |e: EdgeId| {
+            sel.edges
+                .get(e.0 as usize)
+                .map_or_else(String::new, |s| s.cfg.pathway.clone())
+        };
+        EdgeWhy {
+            reason: self.reason,
+            from: self.from.map(name),
+            to: name(self.edge),
+            expected_ms: to_ms(self.expected),
+            expected_from_ms: self.expected_from.map(to_ms),
+            throughput_bps: if self.throughput_bps.is_finite() && self.throughput_bps > 0.0 {
+                self.throughput_bps as u64
+            } else {
+                0
+            },
+            measured: self.measured,
+            failure,
+        }
+    }
+}
+
+impl std::fmt::Display for EdgeWhy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let to = &self.to;
+        let from = self.from.as_deref().unwrap_or("-");
+        let exp = ms_secs(self.expected_ms);
+        let tput = crate::units::Fixed::new(self.throughput_bps, 1_000_000, 2);
         let src = if self.measured { "measured" } else { "prior" };
-        let from = self.from.map(name).unwrap_or("-");
-        let from_exp = self.expected_from.map_or(f64::NAN, |d| d.as_secs_f64());
+        let was = |f: &mut std::fmt::Formatter<'_>| match self.expected_from_ms {
+            Some(ms) => write!(f, " ({} s per segment)", ms_secs(ms)),
+            None => Ok(()),
+        };
         match self.reason {
-            EdgeReason::Start => format!("start on {to} ({src} {mbps:.1} Mb/s)"),
-            EdgeReason::Stay => format!("stay on {to}: next segment in {exp:.2} s"),
-            EdgeReason::Faster => format!(
-                "{from} -> {to}: {to} measured faster ({exp:.2} s vs {from_exp:.2} s per segment)"
-            ),
-            EdgeReason::CannotSustain => format!(
-                "{from} -> {to}: {from} cannot sustain the current rendition ({from_exp:.2} s per segment), {to} can ({exp:.2} s, {src} {mbps:.1} Mb/s); edge switched before any quality switch"
-            ),
-            EdgeReason::Failover => format!("{from} failed: same range retried on {to}"),
-            EdgeReason::Duress => format!("{from} signalled duress (CMSD du): moved to {to}"),
-            EdgeReason::BreakerOpen => format!("{from} breaker open: moved to {to}"),
-            EdgeReason::SteeringRemoved => {
-                format!("{from} removed by the steering controller: moved to {to}")
+            EdgeReason::Start => write!(f, "start on {to} ({src} {tput} Mb/s)"),
+            EdgeReason::Stay => write!(f, "stay on {to}: next segment in {exp} s"),
+            EdgeReason::Faster => {
+                write!(
+                    f,
+                    "{from} -> {to}: {to} measured faster ({exp} s per segment"
+                )?;
+                if let Some(ms) = self.expected_from_ms {
+                    write!(f, " vs {} s", ms_secs(ms))?;
+                }
+                write!(f, ")")
             }
-            EdgeReason::HalfOpenTrial => format!("{to} half-open: trial request"),
-            EdgeReason::LeastBad => format!("no healthy edge: {to} recovers soonest"),
+            EdgeReason::CannotSustain => {
+                write!(
+                    f,
+                    "{from} -> {to}: {from} cannot sustain the current rendition"
+                )?;
+                was(f)?;
+                write!(
+                    f,
+                    ", {to} can ({exp} s, {src} {tput} Mb/s); edge switched before any quality switch"
+                )
+            }
+            EdgeReason::Failover => {
+                write!(f, "{from} failed")?;
+                match self.failure {
+                    Some(RequestFailure::Http(status)) => write!(f, " (HTTP {status})")?,
+                    Some(RequestFailure::Timeout) => write!(f, " (timeout)")?,
+                    Some(RequestFailure::Connection) => write!(f, " (connection)")?,
+                    None => {}
+                }
+                write!(f, ": same range retried on {to}")
+            }
+            EdgeReason::Duress => write!(f, "{from} signalled duress (CMSD du): moved to {to}"),
+            EdgeReason::BreakerOpen => write!(f, "{from} breaker open: moved to {to}"),
+            EdgeReason::SteeringRemoved => {
+                write!(
+                    f,
+                    "{from} removed by the steering controller: moved to {to}"
+                )
+            }
+            EdgeReason::HalfOpenTrial => write!(f, "{to} half-open: trial request"),
+            EdgeReason::LeastBad => write!(f, "no healthy edge: {to} recovers soonest"),
+            EdgeReason::Priority => write!(f, "{from} -> {to}: the controller's order"),
         }
     }
 }
@@ -446,9 +539,11 @@ struct EdgeState {
     last_probe: Option<Timestamp>,
     /// The last throughput sample, bits/s.
     last_bps: Option<f64>,
-    /// When a sample last fell far below this edge's slow average: measurements of other
-    /// edges taken before then may predate a shared drop.
+    /// When samples last began to fall far below this edge's slow average: measurements
+    /// of other edges taken before then may predate a shared drop.
     degraded_at: Option<Timestamp>,
+    /// The last sample was far below the slow average.
+    degraded: bool,
 }
 
 impl EdgeState {
@@ -470,6 +565,7 @@ impl EdgeState {
             last_probe: None,
             last_bps: None,
             degraded_at: None,
+            degraded: false,
         }
     }
     fn throughput(&self) -> Option<f64> {
@@ -533,10 +629,14 @@ pub struct EdgeSelector {
     steering: bool,
     reference: Ewma,
     shared_until: Option<Timestamp>,
+    /// The throughput that showed the shared bottleneck (it lifts at twice that).
+    shared_level: Option<f64>,
     /// After a CannotSustain switch: the estimate of the edge left, to detect a shared
     /// bottleneck on the first sample of the new one.
     check_shared: Option<f64>,
     last_probe: Option<Timestamp>,
+    /// An edge to probe at once: the cannot-sustain rule would move to it on its prior.
+    urgent_probe: Option<EdgeId>,
 }
 
 impl EdgeSelector {
@@ -555,8 +655,10 @@ impl EdgeSelector {
             steering: false,
             reference: Ewma::new(10.0),
             shared_until: None,
+            shared_level: None,
             check_shared: None,
             last_probe: None,
+            urgent_probe: None,
         };
         for e in edges {
             s.add_edge(e)?;
@@ -896,8 +998,55 @@ impl EdgeSelector {
         }
     }
 
+    /// Under [`SelectionPolicy::Priority`]: the highest-ranked allowed edge not in
+    /// `exclude` that has not failed within the penalty (the first allowed one when all
+    /// have).
+    fn by_priority(&self, now: Timestamp, exclude: &[EdgeId]) -> usize {
+        let penalty = self.cfg.priority_penalty;
+        let key = |i: usize| (self.edges[i].rank.unwrap_or(usize::MAX), i);
+        let allowed = |i: &usize| self.allowed(&self.edges[*i]);
+        let fresh = |i: &usize| {
+            self.edges[*i]
+                .last_failure
+                .is_none_or(|f| now.saturating_duration_since(f) >= penalty)
+        };
+        let kept = |i: &usize| !exclude.contains(&EdgeId(*i as u16));
+        let n = self.edges.len();
+        (0..n)
+            .filter(|i| allowed(i) && fresh(i) && kept(i))
+            .min_by_key(|&i| key(i))
+            .or_else(|| {
+                (0..n)
+                    .filter(|i| allowed(i) && kept(i))
+                    .min_by_key(|&i| key(i))
+            })
+            .or_else(|| (0..n).filter(allowed).min_by_key(|&i| key(i)))
+            .unwrap_or(0)
+    }
+
+    fn commit_priority(
+        &mut self,
+        now: Timestamp,
+        i: usize,
+        retry: bool,
+        plan: &FetchPlan,
+    ) -> EdgeChoice {
+        let c = self.cost(now, i, plan.bytes);
+        let reason = match self.current {
+            _ if retry => EdgeReason::Failover,
+            None => EdgeReason::Start,
+            Some(cur) if cur.0 as usize == i => EdgeReason::Stay,
+            Some(_) => EdgeReason::Priority,
+        };
+        self.commit(now, i, reason, c, plan)
+    }
+
     /// Where the next request goes.
     pub fn select(&mut self, now: Timestamp, plan: &FetchPlan) -> EdgeChoice {
+        if self.cfg.policy == SelectionPolicy::Priority {
+            let i = self.by_priority(now, &[]);
+            return self.commit_priority(now, i, false, plan);
+        }
         let (cands, healthy) = self.candidates(now, &[]);
         let bytes = plan.bytes;
         // `cands` is never empty: the selector has edges, and with none allowed by the
@@ -907,13 +1056,11 @@ impl EdgeSelector {
             return self.commit(now, 0, EdgeReason::LeastBad, c, plan);
         };
         if !healthy {
-            // Every allowed edge is open: the one that reopens first.
-            let i = cands
-                .iter()
-                .min_by_key(|&i| self.edges[i].breaker.reopens_at())
-                .unwrap_or(best_i);
-            let c = self.cost(now, i, bytes);
-            return self.commit(now, i, EdgeReason::LeastBad, c, plan);
+            // Every allowed edge is failing: the best of them by score (measured speed, the
+            // controller's order, how recently each failed). The agent's pause between rounds
+            // keeps this from becoming a retry storm; when the outage ends, the session is
+            // back on the edge it would have chosen.
+            return self.commit(now, best_i, EdgeReason::LeastBad, best_c, plan);
         }
         let Some(cur) = self.current else {
             return self.commit(now, best_i, EdgeReason::Start, best_c, plan);
@@ -960,7 +1107,17 @@ impl EdgeSelector {
             best_c
         };
         let budget = plan.budget.as_secs_f64();
-        let clearly_better = best_c.score < cur_c.score * (1.0 - self.cfg.switch_gain);
+        // A voluntary move must beat the current edge at its best recent evidence (its last
+        // sample when that is above its averages: they lag a recovery), as leaving an edge
+        // that cannot sustain judges it at its worst.
+        let cur_best_bps = cur_state
+            .last_bps
+            .map_or(cur_c.bps, |l| l.max(cur_c.bps))
+            .max(1.0);
+        let cur_ttfb_part = (cur_c.fetch - bytes as f64 * 8.0 / cur_c.bps).max(0.0);
+        let cur_fetch_best = cur_ttfb_part + bytes as f64 * 8.0 / cur_best_bps;
+        let cur_score_best = cur_c.score * cur_fetch_best / cur_c.fetch.max(1e-9);
+        let clearly_better = best_c.score < cur_score_best * (1.0 - self.cfg.switch_gain);
         // The current edge's capability: its estimate, or its last sample if lower (one
         // slow segment is enough to react; the ABR reacts to it too).
         let cur_now = cur_state
@@ -969,21 +1126,37 @@ impl EdgeSelector {
             .max(1.0);
         let cur_ttfb = cur_c.fetch - bytes as f64 * 8.0 / cur_c.bps;
         let cur_fetch_now = cur_ttfb + bytes as f64 * 8.0 / cur_now;
+        // An edge that said it was in duress is worth moving to only on a measurement taken
+        // after it last said so (earlier ones predate the overload).
+        let best_state = &self.edges[best_i];
+        let cooled = best_state.last_duress.is_none_or(|t| {
+            best_state.last_sample.is_some_and(|s| s > t) && !best_state.duress(now)
+        });
         if cur_fetch_now > budget
+            && cooled
             && best_c.fetch <= budget * self.cfg.sustain_ratio
             && best_c.score < cur_fetch_now * (1.0 - self.cfg.switch_gain)
             && self.samples_since >= 1
         {
-            self.check_shared = Some(cur_now);
-            return self.commit(now, best_i, EdgeReason::CannotSustain, best_c, plan);
+            if best_c.measured || !self.cfg.probes {
+                self.check_shared = Some(cur_now);
+                return self.commit(now, best_i, EdgeReason::CannotSustain, best_c, plan);
+            }
+            // Known only by its prior: measure it before moving (a probe, urgently), so a
+            // bottleneck every edge shares is found without a move, and a faster edge is
+            // moved to on a measurement.
+            self.urgent_probe = Some(EdgeId(best_i as u16));
         }
         let dwell = now.saturating_duration_since(self.since) >= self.cfg.min_dwell;
-        // An edge that said it was in duress is not worth returning to voluntarily for a
-        // while: its measurements are from before it was overloaded.
-        let cooled = self.edges[best_i].last_duress.is_none_or(|t| {
-            now.saturating_duration_since(t) >= self.cfg.duress_hold.saturating_mul(4)
-        });
-        if clearly_better && dwell && best_c.measured && cooled {
+        // A voluntary move compares the two edges over the same period: the current edge
+        // has a sample at least as new as the candidate's (after a network change that
+        // helps every edge, a fresh probe of another edge must not beat the current
+        // edge's estimate from before it).
+        let same_period = match (cur_state.last_sample, self.edges[best_i].last_sample) {
+            (Some(c), Some(b)) => c >= b,
+            _ => true,
+        };
+        if clearly_better && dwell && best_c.measured && cooled && same_period {
             return self.commit(now, best_i, EdgeReason::Faster, best_c, plan);
         }
         self.commit(now, ci, EdgeReason::Stay, cur_c, plan)
@@ -997,6 +1170,13 @@ impl EdgeSelector {
         failed: &[EdgeId],
         plan: &FetchPlan,
     ) -> Option<EdgeChoice> {
+        if self.cfg.policy == SelectionPolicy::Priority {
+            let i = self.by_priority(now, failed);
+            if failed.contains(&EdgeId(i as u16)) {
+                return None;
+            }
+            return Some(self.commit_priority(now, i, true, plan));
+        }
         let (mut cands, healthy) = self.candidates(now, failed);
         if !healthy {
             // Every other edge's breaker is open: a healthy edge that failed this request
@@ -1020,6 +1200,9 @@ impl EdgeSelector {
             self.cfg.min_ttfb_timeout,
             self.cfg.max_ttfb_timeout.max(self.cfg.min_ttfb_timeout),
         );
+        if self.cfg.policy == SelectionPolicy::Priority {
+            return hi;
+        }
         match self.edges.get(edge.0 as usize).and_then(|e| e.ttfb.get()) {
             Some(t) => crate::units::secs_saturating(6.0 * t + 0.5).clamp(lo, hi),
             None => hi,
@@ -1033,15 +1216,30 @@ impl EdgeSelector {
             return;
         };
         e.breaker.on_success();
+        // A sample after a long gap (an edge known only from probes, or left a while ago)
+        // says more about the edge now than the history before the gap: it replaces the
+        // estimates instead of being averaged into them.
+        let gap = self.cfg.probe_interval;
+        if e.last_sample
+            .is_some_and(|t| now.saturating_duration_since(t) > gap)
+        {
+            e.fast = Ewma::new(2.0);
+            e.slow = Ewma::new(6.0);
+            e.ttfb = Ewma::new(3.0);
+        }
         e.ttfb.add(sample.ttfb.as_secs_f64());
         // Tiny transfers measure latency, not throughput.
         let bps = sample
             .throughput_bps()
             .filter(|b| b.is_finite() && *b > 0.0);
         if let Some(bps) = bps.filter(|_| sample.bytes.0 >= 16 * 1024) {
-            if e.slow.get().is_some_and(|s| bps < 0.6 * s) {
+            // The onset of a degradation (not every slow sample after it): measurements of
+            // other edges taken before it may predate a drop that hit them too.
+            let slow = e.slow.get().is_some_and(|s| bps < 0.6 * s);
+            if slow && !e.degraded {
                 e.degraded_at = Some(now);
             }
+            e.degraded = slow;
             e.last_bps = Some(bps);
             e.fast.add(bps);
             e.slow.add(bps);
@@ -1054,7 +1252,14 @@ impl EdgeSelector {
                     && bps < left * 1.3
                 {
                     self.shared_until = Some(now.saturating_add(self.cfg.shared_bottleneck_hold));
+                    self.shared_level = Some(bps);
                 }
+            }
+            // An edge (this one, or another one probed) moving twice what showed the shared
+            // bottleneck: it is not shared (any more), and edges may be compared again.
+            if self.shared_level.is_some_and(|l| bps > 2.0 * l) {
+                self.shared_until = None;
+                self.shared_level = None;
             }
         }
     }
@@ -1091,10 +1296,30 @@ impl EdgeSelector {
 
     /// A probe the host may run now: an allowed, healthy edge other than the current whose
     /// measurements are missing or older than the probe interval, at most one per
-    /// interval. Probes are worth running while the player is idle (buffer full).
+    /// interval. Probes are worth running while playback is comfortable. Commits the probe
+    /// (see [`EdgeSelector::probe_candidate`] to look without committing).
     pub fn probe(&mut self, now: Timestamp) -> Option<Probe> {
-        if !self.cfg.probes {
+        let p = self.probe_candidate(now)?;
+        self.on_probe(now, p.edge);
+        Some(p)
+    }
+
+    /// The probe [`EdgeSelector::probe`] would give, without committing it.
+    pub fn probe_candidate(&self, now: Timestamp) -> Option<Probe> {
+        if !self.cfg.probes || self.cfg.policy == SelectionPolicy::Priority {
             return None;
+        }
+        if let Some(u) = self.urgent_probe
+            && self.current != Some(u)
+            && self
+                .edges
+                .get(u.0 as usize)
+                .is_some_and(|e| self.allowed(e) && e.breaker.allows(now, &self.cfg.breaker))
+        {
+            return Some(Probe {
+                edge: u,
+                bytes: self.cfg.probe_bytes,
+            });
         }
         let iv = self.cfg.probe_interval;
         if self
@@ -1107,6 +1332,10 @@ impl EdgeSelector {
         if !healthy {
             return None;
         }
+        let current_rank = self
+            .current
+            .and_then(|c| self.edges[c.0 as usize].rank)
+            .unwrap_or(usize::MAX);
         let i = cands
             .iter()
             .filter(|&i| !self.edges[i].fresh(now, iv))
@@ -1115,18 +1344,38 @@ impl EdgeSelector {
                     .last_probe
                     .is_none_or(|t| now.saturating_duration_since(t) >= iv)
             })
+            // Edges the controller ranks above the current one first (the session would
+            // come back to them), then the one probed longest ago.
             .min_by_key(|&i| {
+                let rank = self.edges[i].rank.unwrap_or(usize::MAX);
+                let above = rank < current_rank;
                 (
+                    !above,
+                    if above { rank } else { 0 },
                     self.edges[i].last_probe,
-                    self.edges[i].rank.unwrap_or(usize::MAX),
+                    rank,
                 )
             })?;
-        self.last_probe = Some(now);
-        self.edges[i].last_probe = Some(now);
         Some(Probe {
             edge: EdgeId(i as u16),
             bytes: self.cfg.probe_bytes,
         })
+    }
+
+    /// Whether an urgent probe is wanted (one the cannot-sustain rule asked for).
+    pub fn probe_is_urgent(&self) -> bool {
+        self.urgent_probe.is_some_and(|u| self.current != Some(u))
+    }
+
+    /// A probe of `edge` went out at `now` (rations the next ones).
+    pub fn on_probe(&mut self, now: Timestamp, edge: EdgeId) {
+        if self.urgent_probe == Some(edge) {
+            self.urgent_probe = None;
+        }
+        self.last_probe = Some(now);
+        if let Some(e) = self.edges.get_mut(edge.0 as usize) {
+            e.last_probe = Some(now);
+        }
     }
 }
 

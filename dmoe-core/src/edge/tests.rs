@@ -47,23 +47,38 @@ fn cannot_sustain_moves_edge_and_says_so() {
         s.on_transfer(t(k * 4000), EdgeId(0), &sample(1_500_000, 8.0, 40));
         s.select(t(k * 4000), &PLAN);
     }
-    // The edge collapses to 1.5 Mb/s: 8 s per segment against a 4 s budget.
+    // The edge collapses to 1.5 Mb/s: 8 s per segment against a 4 s budget. The best
+    // other edge is known only by its prior: the selector stays and asks to measure it
+    // first; once a probe shows it fast, it moves.
     let mut moved = None;
+    let mut probed = false;
     for k in 5..12 {
-        s.on_transfer(t(k * 4000), EdgeId(0), &sample(1_500_000, 1.5, 40));
-        let c = s.select(t(k * 4000), &PLAN);
+        let now = t(k * 4000);
+        s.on_transfer(now, EdgeId(0), &sample(1_500_000, 1.5, 40));
+        if let Some(p) = s.probe_candidate(now)
+            && s.probe_is_urgent()
+        {
+            assert_eq!(p.edge, EdgeId(1));
+            s.on_probe(now, p.edge);
+            s.on_transfer(t(k * 4000 + 200), p.edge, &sample(p.bytes, 8.0, 40));
+            probed = true;
+        }
+        let c = s.select(t(k * 4000 + 300), &PLAN);
         if c.switched() {
             moved = Some(c);
             break;
         }
     }
+    assert!(probed, "the target was measured before the move");
     let c = moved.expect("switched edge");
     assert_eq!(c.reason, EdgeReason::CannotSustain);
     assert_eq!(c.edge, EdgeId(1));
     assert!(
-        c.explain(&s).contains("before any quality switch"),
+        c.why(&s, None)
+            .to_string()
+            .contains("before any quality switch"),
         "{}",
-        c.explain(&s)
+        c.why(&s, None).to_string()
     );
 }
 

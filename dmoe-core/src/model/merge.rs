@@ -216,13 +216,30 @@ impl Presentation {
         self.segment_target(id)?;
         let r = &mut self.renditions[id.0 as usize];
         let summary = r.segments.merge(index)?;
-        let kind = match (r.segments.ended, r.segments.playlist_type) {
-            (true, _) | (_, Some(crate::model::PlaylistType::Vod)) => PresentationKind::Vod,
-            (false, Some(crate::model::PlaylistType::Event)) => PresentationKind::Event,
-            (false, None) => PresentationKind::Live,
-        };
-        self.kind = kind;
+        self.kind = kind_of(&r.segments);
         Ok(summary)
+    }
+
+    /// What [`apply_segment_index`](Self::apply_segment_index) would make of rendition
+    /// `id`'s index, leaving the presentation as it is: check an update first, then
+    /// [`install_segment_index`](Self::install_segment_index) it.
+    pub fn merged_segment_index(
+        &self,
+        id: RenditionId,
+        index: SegmentIndex,
+    ) -> Result<(SegmentIndex, MergeSummary), ManifestError> {
+        let mut merged = self.segment_target(id)?.segments.clone();
+        let summary = merged.merge(index)?;
+        Ok((merged, summary))
+    }
+
+    /// Put an index made by [`merged_segment_index`](Self::merged_segment_index) in
+    /// place, and set the presentation's kind from it. An unknown `id` changes nothing.
+    pub fn install_segment_index(&mut self, id: RenditionId, merged: SegmentIndex) {
+        if let Some(r) = self.renditions.get_mut(id.0 as usize) {
+            self.kind = kind_of(&merged);
+            r.segments = merged;
+        }
     }
 
     /// The rendition a media-playlist update goes to (not DASH, known id).
@@ -337,5 +354,15 @@ impl SegmentIndex {
             server_control: self.server_control,
             ..Self::default()
         }
+    }
+}
+
+/// The kind of presentation an HLS-style index makes: VOD once ended or of type VOD, else
+/// event or live.
+fn kind_of(index: &SegmentIndex) -> PresentationKind {
+    match (index.ended, index.playlist_type) {
+        (true, _) | (_, Some(crate::model::PlaylistType::Vod)) => PresentationKind::Vod,
+        (false, Some(crate::model::PlaylistType::Event)) => PresentationKind::Event,
+        (false, None) => PresentationKind::Live,
     }
 }

@@ -13,7 +13,37 @@ use std::process::ExitCode;
 
 use dmoe_core::{ParseOptions, Presentation, Strictness, WallClock};
 
-const USAGE: &str = "usage: dmoe-inspect [--json] [--model] [--strict|--permissive] [--base-url URL] [--now UNIX_SECONDS] FILE";
+const HELP: &str = "\
+dmoe-inspect: parse an HLS playlist (multivariant or media) or a DASH MPD and print its model.
+
+usage:
+  dmoe-inspect [--json] [--model] [--strict|--permissive] [--base-url URL] [--now UNIX_SECONDS] FILE
+  dmoe-inspect --help | --version
+
+options:
+  FILE                the manifest to read
+  --json              one JSON object: format, kind, variants, renditions, segments, parts,
+                      preload_hints, rendition_reports, keys, steering, warnings, periods,
+                      duration_s, low_latency (default: a readable summary)
+  --model             with --json: the whole presentation model under `model`
+  --strict            fail on the specification's SHOULD rules too
+  --permissive        recover from everything that can be recovered from
+  --base-url URL      the absolute URL the manifest was loaded from (relative URIs resolve
+                      against it)
+  --now UNIX_SECONDS  the wall clock that decides which segments of a live DASH presentation
+                      exist (default: the MPD's publishTime)
+  -h, --help          this text
+  -V, --version       the version
+
+exit status: 0 on success, 1 when the file cannot be read or does not parse (one line on
+stderr), 2 on bad usage.
+";
+
+enum Parsed {
+    Run(Args),
+    Help,
+    Version,
+}
 
 struct Args {
     json: bool,
@@ -22,7 +52,7 @@ struct Args {
     opts: ParseOptions,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args() -> Result<Parsed, String> {
     let mut json = false;
     let mut model = false;
     let mut file = None;
@@ -35,7 +65,12 @@ fn parse_args() -> Result<Args, String> {
             "--strict" => opts.strictness = Strictness::Strict,
             "--permissive" => opts.strictness = Strictness::Permissive,
             "--base-url" => {
-                opts.base_url = Some(it.next().ok_or("--base-url needs a URL")?);
+                let u = it.next().ok_or("--base-url needs a URL")?;
+                // Said here, not as a failure of the file: the URL is the option's.
+                if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() < 10 {
+                    return Err(format!("--base-url: not an absolute http(s) URL: {u}"));
+                }
+                opts.base_url = Some(u);
             }
             "--now" => {
                 let v = it.next().ok_or("--now needs UNIX_SECONDS")?;
@@ -45,18 +80,19 @@ fn parse_args() -> Result<Args, String> {
                 }
                 opts.now = Some(WallClock((secs * 1000.0) as i64));
             }
-            "-h" | "--help" => return Err(String::new()),
-            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            "-h" | "--help" => return Ok(Parsed::Help),
+            "-V" | "--version" => return Ok(Parsed::Version),
+            s if s.starts_with('-') => return Err(format!("unknown option {s} (see --help)")),
             _ if file.is_some() => return Err("only one FILE may be given".into()),
             _ => file = Some(a),
         }
     }
-    Ok(Args {
+    Ok(Parsed::Run(Args {
         json,
         model,
-        file: file.ok_or("missing FILE")?,
+        file: file.ok_or("missing FILE (see --help)")?,
         opts,
-    })
+    }))
 }
 
 fn summary_json(p: &Presentation, with_model: bool) -> serde_json::Value {
@@ -123,12 +159,17 @@ fn print_text(p: &Presentation) {
 
 fn main() -> ExitCode {
     let args = match parse_args() {
-        Ok(a) => a,
+        Ok(Parsed::Run(a)) => a,
+        Ok(Parsed::Help) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Parsed::Version) => {
+            println!("dmoe-inspect {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
-            if !e.is_empty() {
-                eprintln!("dmoe-inspect: {e}");
-            }
-            eprintln!("{USAGE}");
+            eprintln!("dmoe-inspect: {e}");
             return ExitCode::from(2);
         }
     };

@@ -4,8 +4,8 @@
 //! exactly along every kept path. It is the reference the online controllers are measured
 //! against (an upper bound up to the grid's resolution).
 
-use super::{Link, Model, SimConfig, SimResult, Step, Trace, Video, summarize};
-use crate::REBUFFER_PENALTY;
+use crate::{Link, Model, SimConfig, SimResult, Step, Trace, Video, summarize};
+use dmoe_abr::REBUFFER_PENALTY;
 
 #[derive(Clone)]
 struct Cell<'t> {

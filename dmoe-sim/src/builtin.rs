@@ -2,7 +2,7 @@
 //! ladder that DMOE generates itself from a fixed seed, so a fresh clone has something real
 //! to measure. Five bandwidth models between 0.5 and 5 Mbps, several seeds each.
 
-use super::{Trace, Video};
+use crate::{Trace, Video};
 
 /// SplitMix64: a small, well-known seeded generator (Steele, Lea and Flood, 2014).
 #[derive(Debug, Clone)]
@@ -143,7 +143,13 @@ pub fn builtin_video(seed: u64) -> Video {
 
 /// The built-in ladder with `segments` four-second segments (at least 2).
 pub fn builtin_video_of(seed: u64, segments: usize) -> Video {
-    let bitrates = vec![300u64, 750, 1200, 1850, 2850, 4300];
+    builtin_video_ladder(seed, segments, &[300, 750, 1200, 1850, 2850, 4300])
+}
+
+/// A built-in video of `segments` segments of 4 s over the ladder `kbps` (ascending),
+/// with segment sizes that vary with the content's complexity.
+pub fn builtin_video_ladder(seed: u64, segments: usize, kbps: &[u64]) -> Video {
+    let bitrates = kbps.to_vec();
     let mut rng = SplitMix::new(seed ^ 0x5EED_F00D);
     let sizes = (0..segments.max(2))
         .map(|_| {

@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use dmoe_abr::sim::{self, Model, SimConfig, Trace, Video};
 use dmoe_core::AbrController;
+use dmoe_sim::{Model, SimConfig, Trace, Video, optimal, pensieve};
 
 fn data() -> Option<PathBuf> {
     let root = std::env::var_os("DMOE_SHARED_DATA")
@@ -69,7 +69,7 @@ fn mean_qoe(ctrl: &mut dyn AbrController, traces: &[Trace], video: &Video) -> f6
     let mut q = 0.0;
     for t in traces {
         ctrl.reset();
-        q += sim::simulate(ctrl, t, video, &cfg).qoe_lin_per_chunk;
+        q += pensieve::simulate(ctrl, t, video, &cfg).qoe_lin_per_chunk;
     }
     q / traces.len() as f64
 }
@@ -106,7 +106,7 @@ fn baselines_reproduce_and_hybrid_beats_robust_mpc() {
         let hybrid = mean_qoe(&mut dmoe_abr::Hybrid::default(), &traces, &video);
         let opt: f64 = traces
             .iter()
-            .map(|t| sim::optimal(t, &video, &cfg).qoe_lin_per_chunk)
+            .map(|t| optimal(t, &video, &cfg).qoe_lin_per_chunk)
             .sum::<f64>()
             / traces.len() as f64;
         println!(
@@ -130,7 +130,7 @@ fn baselines_reproduce_and_hybrid_beats_robust_mpc() {
             hybrid > mpc && hybrid > mpc_ref_code,
             "{set}: hybrid {hybrid} vs RobustMPC {mpc}"
         );
-        // The goal: at least 85 % of the offline optimum on each set.
+        // At least 85 % of the offline optimum on each set.
         assert!(
             hybrid / opt >= 0.85,
             "{set}: hybrid reaches {:.3} of the optimum",
