@@ -1,5 +1,5 @@
-//! Cost of one ABR decision, of solving the hybrid's planner table, and of one estimator
-//! update.
+//! Cost of one ABR decision, of solving the hybrid's planner table (in total and its
+//! slowest slice), and of one estimator update.
 //!
 //! ```sh
 //! cargo bench -p dmoe-benches --bench abr
@@ -43,31 +43,60 @@ fn bench(c: &mut Criterion) {
         hybrid.on_segment_complete(Timestamp::from_micros(1), &s);
         mpc.on_segment_complete(Timestamp::from_micros(1), &s);
     }
+    // The planner's table is solved in slices by prepare() (the agent calls it once per
+    // host input from the ladder's arrival), never inside a decision.
+    while hybrid.prepare(&ctx) {}
     c.bench_function("hybrid/decision", |b| {
         b.iter(|| std::hint::black_box(&hybrid).choose(std::hint::black_box(&ctx)))
     });
-    // The first mid-session decision for a ladder solves the planner's table; a fresh
-    // controller per iteration measures that one-off cost.
+    let fresh = || {
+        let mut h = dmoe_abr::Hybrid::default();
+        h.on_segment_complete(
+            Timestamp::from_micros(1),
+            &TransferSample {
+                bytes: ByteCount(1_000_000),
+                ttfb: Duration::from_millis(50),
+                total: Duration::from_millis(3_000),
+                server_hold: Duration::ZERO,
+            },
+        );
+        h
+    };
     let mut group = c.benchmark_group("hybrid");
     group.sample_size(10);
-    group.bench_function("planner-build", |b| {
+    // The whole table, every slice: what a ladder load costs in total, spread over inputs.
+    group.bench_function("planner-table (all steps)", |b| {
         b.iter_batched(
-            || {
-                let mut h = dmoe_abr::Hybrid::default();
-                h.on_segment_complete(
-                    Timestamp::from_micros(1),
-                    &TransferSample {
-                        bytes: ByteCount(1_000_000),
-                        ttfb: Duration::from_millis(50),
-                        total: Duration::from_millis(3_000),
-                        server_hold: Duration::ZERO,
-                    },
-                );
-                h
+            fresh,
+            |mut h| {
+                let mut steps = 0;
+                while h.prepare(std::hint::black_box(&ctx)) {
+                    steps += 1;
+                }
+                steps
             },
-            |h| std::hint::black_box(h.choose(std::hint::black_box(&ctx))),
             criterion::BatchSize::LargeInput,
         )
+    });
+    // The longest single slice: what one host input can cost on top of its own work.
+    group.bench_function("planner-step (slowest)", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let mut h = fresh();
+                let mut slowest = Duration::ZERO;
+                loop {
+                    let t = std::time::Instant::now();
+                    let more = h.prepare(std::hint::black_box(&ctx));
+                    slowest = slowest.max(t.elapsed());
+                    if !more {
+                        break;
+                    }
+                }
+                total += slowest;
+            }
+            total
+        })
     });
     group.finish();
     c.bench_function("robust-mpc/decision", |b| {

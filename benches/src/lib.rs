@@ -104,3 +104,84 @@ pub mod cycle {
         }
     }
 }
+
+/// A committed recording (`bindings/c/tests/session*.jsonl`) replayed input by input, for
+/// the bench of the slowest single call.
+pub mod recorded {
+    use std::time::{Duration, Instant};
+
+    use dmoe_core::agent::{Advisor, Agent, Config, Input, Output};
+
+    /// A session's kind and configuration, and its inputs.
+    #[derive(Debug, Clone)]
+    pub struct Recording {
+        /// An advisor recording (`{"advisor": ...}` first).
+        pub advisor: bool,
+        /// The configuration, seed included.
+        pub config: Config,
+        /// The inputs in order.
+        pub inputs: Vec<Input>,
+    }
+
+    /// Read a recording from the repository (`path` relative to its root).
+    pub fn load(path: &str) -> Result<Recording, String> {
+        let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&full).map_err(|e| format!("{full}: {e}"))?;
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let first = lines.next().ok_or("an empty recording")?;
+        let (advisor, cfg) = if let Some(rest) = first.strip_prefix("{\"advisor\":") {
+            (true, rest.strip_suffix('}').ok_or("a bad first line")?)
+        } else if let Some(rest) = first.strip_prefix("{\"config\":") {
+            (false, rest.strip_suffix('}').ok_or("a bad first line")?)
+        } else {
+            return Err("the first line is not a configuration".into());
+        };
+        let config = Config::from_json(cfg).map_err(|e| e.to_string())?;
+        let inputs = lines
+            .map(|l| serde_json::from_str(l).map_err(|e| format!("{e}: {l}")))
+            .collect::<Result<Vec<Input>, String>>()?;
+        Ok(Recording {
+            advisor,
+            config,
+            inputs,
+        })
+    }
+
+    enum Session {
+        Agent(Box<Agent>),
+        Advisor(Box<Advisor>),
+    }
+
+    /// Replay `r` once; the longest single `handle_input` plus the drain of its outputs.
+    pub fn slowest_call(r: &Recording) -> Duration {
+        // Invariant: a committed recording's configuration is valid.
+        let mut s = if r.advisor {
+            Session::Advisor(Box::new(
+                dmoe_abr::advisor(r.config.clone()).expect("valid configuration"),
+            ))
+        } else {
+            Session::Agent(Box::new(
+                dmoe_abr::agent(r.config.clone()).expect("valid configuration"),
+            ))
+        };
+        let mut slot: Option<Output> = None;
+        let mut slowest = Duration::ZERO;
+        for input in &r.inputs {
+            let input = input.clone();
+            let t = Instant::now();
+            match &mut s {
+                Session::Agent(a) => {
+                    let _ = a.handle_input(input);
+                    while a.poll_output_into(&mut slot) {}
+                }
+                Session::Advisor(a) => {
+                    let _ = a.handle_input(input);
+                    while a.poll_output_into(&mut slot) {}
+                }
+            }
+            slowest = slowest.max(t.elapsed());
+        }
+        std::hint::black_box(&slot);
+        slowest
+    }
+}

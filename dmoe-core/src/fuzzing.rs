@@ -196,42 +196,69 @@ impl crate::AbrController for LastSample {
     }
 }
 
-/// Fuzz the device agent: the first line is a manifest, every further line an input as
-/// JSON (or, when it does not parse, a tick). Outputs are drained after each; the agent
-/// must never panic and its queue stays bounded.
+/// Fuzz the device agent and the advisor: the first line is a manifest, every further
+/// line an input as JSON (or, when it does not parse, a tick). The agent gets the manifest
+/// and every line; the advisor gets every line. Outputs are drained after each; neither
+/// may panic, a refused input must queue nothing, and queues and recordings stay bounded.
 pub fn agent(data: &[u8]) {
-    use crate::agent::{Agent, Config, Event, Input};
+    use crate::agent::{Advisor, Agent, Config, Event, Input};
     let text = String::from_utf8_lossy(data);
     let mut lines = text.split('\n');
     let manifest = lines.next().unwrap_or("").replace("\\n", "\n");
+    let inputs: Vec<Input> = lines
+        .take(256)
+        .scan(0u64, |now, line| {
+            Some(serde_json::from_str::<Input>(line).unwrap_or_else(|_| {
+                *now += 1000;
+                Input::new(crate::Timestamp::from_micros(*now), Event::Tick)
+            }))
+        })
+        .collect();
     let cfg = Config {
         record: true,
         record_limit: 64,
+        seed: Some(7),
         ..Config::default()
     };
-    let Ok(mut a) = Agent::new(cfg, Box::new(LastSample::default())) else {
-        return;
-    };
-    let mut now = 0u64;
-    let _ = a.handle_input(Input::new(
-        crate::Timestamp::ZERO,
-        Event::ManifestLoaded {
-            url: "https://fuzz.example/m.m3u8".into(),
-            body: manifest,
-        },
-    ));
-    for line in lines.take(256) {
-        let mut n = 0;
-        while a.poll_output().is_some() {
-            n += 1;
-            assert!(n <= 64, "output queue unbounded");
+    if let Ok(mut a) = Agent::new(cfg.clone(), Box::new(LastSample::default())) {
+        let first = Input::new(
+            crate::Timestamp::ZERO,
+            Event::ManifestLoaded {
+                url: "https://fuzz.example/m.m3u8".into(),
+                body: manifest,
+            },
+        );
+        for input in std::iter::once(first).chain(inputs.iter().cloned()) {
+            if a.handle_input(input).is_err() {
+                assert!(
+                    a.poll_output().is_none(),
+                    "a refused input queued an output"
+                );
+            }
+            let mut n = 0;
+            while a.poll_output().is_some() {
+                n += 1;
+                assert!(n <= 64, "output queue unbounded");
+            }
         }
-        let input = serde_json::from_str::<Input>(line).unwrap_or_else(|_| {
-            now += 1000;
-            Input::new(crate::Timestamp::from_micros(now), Event::Tick)
-        });
-        let _ = a.handle_input(input);
+        assert!(a.recording().len() <= 64);
+        let _ = a.report();
     }
-    assert!(a.recording().len() <= 64);
-    let _ = a.report();
+    if let Ok(mut a) = Advisor::new(cfg, Box::new(LastSample::default())) {
+        for input in inputs {
+            if a.handle_input(input).is_err() {
+                assert!(
+                    a.poll_output().is_none(),
+                    "a refused input queued an output"
+                );
+            }
+            let mut n = 0;
+            while a.poll_output().is_some() {
+                n += 1;
+                assert!(n <= 64, "output queue unbounded");
+            }
+        }
+        assert!(a.recording().len() <= 64);
+        let _ = a.report();
+    }
 }

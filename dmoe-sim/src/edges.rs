@@ -3,7 +3,7 @@
 //! edge black-holed, an RTT spike, a throughput collapse, a CMSD duress flag, a steering
 //! server that answers 429, 410 or garbage, a shared last-mile bottleneck — and edge
 //! policies are compared with the same hybrid ABR, every one of them the shipped agent in
-//! the simulated [player](crate::player):
+//! the simulated [`player`]:
 //!
 //! - `static`: the agent with [`EdgePolicy::Priority`], what players do today — the
 //!   steering controller's order, a failed pathway penalised for 300 s, a fixed 10 s

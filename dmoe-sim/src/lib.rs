@@ -3,7 +3,7 @@
 //! DMOE's trace-driven simulator, on a simulated clock: no sleeping, no I/O, fully
 //! repeatable. Every figure DMOE publishes about its sessions — stalls, switches, bitrate,
 //! failover time — is measured here **through the agent that ships**: a simulated
-//! [player](player) hosts the real [`dmoe_core::agent::Agent`] (or
+//! [`player`] hosts the real [`dmoe_core::agent::Agent`] (or
 //! [`Advisor`](dmoe_core::agent::Advisor)), feeds it inputs and carries out its outputs,
 //! exactly as a player embedding the library would. Nothing here re-implements a decision.
 //!
@@ -15,7 +15,7 @@
 //! - [`pensieve`]: Pensieve's exact `fixed_env`, controller-level, kept only to reproduce
 //!   published baselines under their own rules; [`optimal`], the offline optimum.
 //! - [`scripted`]: the sessions whose recordings are the cross-language decision vectors;
-//!   [`replay`] replays any recording.
+//!   [`replay()`] replays any recording.
 //!
 //! ```
 //! use dmoe_sim::{builtin_traces, builtin_video, realistic, SimConfig};
@@ -48,7 +48,7 @@ pub use optimal::optimal;
 pub use replay::{ReplayError, replay};
 pub(crate) use score::summarize;
 pub use score::{SimResult, Step, qoe_lin};
-pub use trace::{SimInputError, Trace, Video};
+pub use trace::{SimInputError, Split, Trace, Video, load_traces};
 
 /// The network model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

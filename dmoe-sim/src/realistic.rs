@@ -1,5 +1,5 @@
 //! The realistic model: a throughput trace played through the shipped agent by the
-//! simulated [player](crate::player). The player hands the agent the ladder and segment
+//! simulated [`player`]. The player hands the agent the ladder and segment
 //! lists it parsed (typed, no byte ranges: the agent knows each segment's size only as a
 //! real player would, from the sizes of segments it already fetched), carries out its
 //! fetches over the trace (the round trip on the trace's clock before the first byte,
@@ -138,6 +138,21 @@ pub fn simulate(
     let mut d = Driver::Agent(Box::new(agent));
     let t = player::run(&mut d, &stage(trace, video, sim));
     Ok((result(abr, &trace.name, video, &t), t))
+}
+
+/// Play `trace` through a fresh agent running the controller `abr` (a tuned or custom
+/// one), reported under `name`.
+pub fn simulate_controller(
+    name: &str,
+    abr: Box<dyn dmoe_core::AbrController + Send>,
+    trace: &Trace,
+    video: &Video,
+    sim: &SimConfig,
+) -> Result<(SimResult, Transcript), ConfigError> {
+    let agent = dmoe_core::agent::Agent::new(config(name, sim), abr)?;
+    let mut d = Driver::Agent(Box::new(agent));
+    let t = player::run(&mut d, &stage(trace, video, sim));
+    Ok((result(name, &trace.name, video, &t), t))
 }
 
 /// Play `trace` through the advisor host: the player fetches the segments in order itself

@@ -170,3 +170,55 @@ impl Video {
         self.sizes.len()
     }
 }
+
+/// Which traces of a directory a run uses. The tuning split: the planner's defaults were
+/// scanned on [`Split::Train`] (and on built-in traces of seeds 100–199), and figures are
+/// reported on [`Split::Eval`] (and on built-in seeds 1–5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Split {
+    /// Every trace.
+    #[default]
+    All,
+    /// The traces at even positions in file-name order (0, 2, 4, ...).
+    Train,
+    /// The traces at odd positions in file-name order (1, 3, 5, ...).
+    Eval,
+}
+
+impl Split {
+    /// Whether the trace at `index` (in file-name order) belongs to this split.
+    pub fn keeps(self, index: usize) -> bool {
+        match self {
+            Self::All => true,
+            Self::Train => index % 2 == 0,
+            Self::Eval => index % 2 == 1,
+        }
+    }
+}
+
+/// Every trace file in `dir` (Pensieve's format), in file-name order, that `split` keeps.
+pub fn load_traces(dir: &std::path::Path, split: Split) -> Result<Vec<Trace>, String> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    entries.sort();
+    let mut out = Vec::new();
+    for (i, p) in entries.into_iter().enumerate() {
+        if !split.keeps(i) {
+            continue;
+        }
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        out.push(Trace::parse(&name, &text).map_err(|e| format!("{}: {e}", p.display()))?);
+    }
+    if out.is_empty() {
+        return Err(format!("{}: no trace files", dir.display()));
+    }
+    Ok(out)
+}

@@ -305,6 +305,80 @@ test('extreme values are refused with a code, or taken; a refused one queues not
   a.free();
 });
 
+/** A small seeded generator (mulberry32), so a failing case can be replayed. */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('property: random calls with extreme values never trap; refusals change nothing', () => {
+  const values = [0, 1, -1, 0.5, 1e-300, Number.MIN_VALUE, 16, 16.000001, 2 ** 53, 2 ** 64, 1e300,
+    Number.MAX_VALUE, Infinity, -Infinity, Number.NaN, 4000, 30000];
+  const states = ['starting', 'playing', 'paused', 'seeking', 'stalled', 'ended', 'warp'];
+  for (let seed = 1; seed <= 100; seed++) {
+    const r = rng(seed);
+    const pick = (xs) => xs[Math.floor(r() * xs.length)];
+    const v = () => (r() < 0.5 ? pick(values) : Math.floor(r() * 5_000_000));
+    const id = () => pick([1, 2, 3, 4, 0, 2 ** 53, -1, 1.5]);
+    const opt = (f) => (r() < 0.5 ? undefined : f());
+    // Each maker draws its values once and returns the call, so both sessions get the same.
+    const makers = [
+      () => (a, t) => a.tick(t),
+      () => { const i = id(); return (a, t) => a.requestStarted(t, i); },
+      () => { const [i, b] = [id(), v()]; return (a, t) => a.requestProgress(t, i, b); },
+      () => { const [i, b, f] = [id(), v(), v()]; return (a, t) => a.requestCompleted(t, i, b, f); },
+      () => {
+        const [i, k, st] = [id(), pick(['http', 'timeout', 'connection', 'x']), pick([0, 99, 404, 503, 600])];
+        return (a, t) => a.requestFailed(t, i, k, st);
+      },
+      () => { const i = id(); return (a, t) => a.requestCancelled(t, i); },
+      () => { const [l, m] = [v(), pick(['video', 'audio', 'subtitles', 'smell'])]; return (a, t) => a.buffer(t, l, m); },
+      () => { const [st, rt] = [pick(states), v()]; return (a, t) => a.playback(t, st, rt); },
+      () => { const [p, l] = [v(), opt(v)]; return (a, t) => a.position(t, p, l); },
+      () => { const p = v(); return (a, t) => a.seek(t, p); },
+      () => { const [d, tot] = [v(), v()]; return (a, t) => a.frames(t, d, tot); },
+      () => {
+        const [h, b] = [opt(() => Math.floor(r() * 4000)), opt(v)];
+        return (a, t) => a.viewport(t, h, b);
+      },
+    ];
+    const s = createAgent({ seed: 11 });
+    const twin = createAgent({ seed: 11 });
+    smallSession(s);
+    smallSession(twin);
+    assert.deepEqual(drain(s), drain(twin));
+    let now = 10;
+    const steps = 1 + Math.floor(r() * 40);
+    for (let i = 0; i < steps; i++) {
+      now += r() < 0.1 ? pick([0, 1e12, 2 ** 52]) : Math.floor(r() * 2000);
+      const call = pick(makers)();
+      const where = `seed ${seed} step ${i} (${call})`;
+      let ok = true;
+      try {
+        call(s, now);
+      } catch (e) {
+        ok = false;
+        assert.ok(e instanceof Error && typeof e.code === 'string', `${where}: ${e}`);
+        assert.notEqual(e.code, 'panic', `${where}: ${e.message}`);
+        assert.equal(s.pollJson(), undefined, `${where}: a refused call queued an output`);
+      }
+      if (ok) {
+        // The twin takes only what the session took, and decides the same.
+        call(twin, now);
+        assert.deepEqual(drain(s), drain(twin), where);
+      }
+    }
+    s.free();
+    twin.free();
+  }
+});
+
 /** Replays `file` through the typed calls; every output as JSON, errors as {"error"}. */
 function replay(file) {
   const lines = readFileSync(join(here, file), 'utf8').split('\n').filter((l) => l.trim());

@@ -29,7 +29,7 @@ pub struct RobustMpc {
 
 impl RobustMpc {
     /// RobustMPC as the authors' reference code runs it: sizes read one segment ahead
-    /// (the last decision reads the size list's 49th entry, which [`crate::sim::Video`]
+    /// (the last decision reads the size list's 49th entry, which `dmoe_sim::Video`
     /// keeps as `beyond`), and the error history kept across traces. Run over the Pensieve
     /// sets in directory order it gives the published 0.4265 (FCC) and 0.866 (HSDPA).
     pub fn reference() -> Self {

@@ -100,8 +100,9 @@ struct Transfer {
     advised: bool,
 }
 
-/// A rendition advisor for a player that fetches its own segments. See the
-/// [module docs](self).
+/// A rendition advisor for a player that fetches its own segments: the inputs it takes,
+/// the outputs it gives and what it shares with the [`Agent`](super::Agent) are in the
+/// [`agent`](super) module docs and the README's advisor section.
 pub struct Advisor {
     cfg: Config,
     seed: u64,

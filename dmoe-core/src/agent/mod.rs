@@ -54,87 +54,12 @@
 //! ## A complete host
 //!
 //! A real host also reports playback and buffer levels (the QoE figures come from them:
-//! without `Playback` there is no start-up time, play time or stall), answers every
-//! [`Output::Timeout`] with a tick, cancels a request the agent abandons, keeps going
-//! after a refused input, and stops at [`Output::End`]. The loop below plays a two-segment
-//! VOD over a simulated 8 Mb/s link; `dmoe-sim`'s player is the same loop at full size.
-//!
-//! ```
-//! use std::time::Duration;
-//! use dmoe_core::agent::{Agent, Config, Event, Input, Output};
-//! use dmoe_core::{AbrContext, AbrController, Decision, MediaType, PlaybackState, Reason, Timestamp};
-//! # struct Lowest;
-//! # impl AbrController for Lowest {
-//! #     fn name(&self) -> &'static str { "lowest" }
-//! #     fn choose(&self, ctx: &AbrContext<'_>) -> Decision {
-//! #         Decision { rung: 0, reason: Reason::Rule, estimate_bps: None, buffer: ctx.buffer, playback_rate: None }
-//! #     }
-//! # }
-//! let mut agent = Agent::new(Config { seed: Some(1), ..Config::default() }, Box::new(Lowest))?;
-//! let ms = Timestamp::from_millis;
-//! let mut now = 0;
-//! let mut input = Some(Event::ManifestLoaded {
-//!     url: "https://cdn.example/v/index.m3u8".into(),
-//!     body: "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\na.ts\n#EXTINF:4,\nb.ts\n#EXT-X-ENDLIST\n".into(),
-//! });
-//! let (mut buffer_ms, mut playing, mut ended, mut wake) = (0u64, false, false, None);
-//! let mut in_flight = None; // (id, bytes, done at)
-//! while !ended {
-//!     if let Some(e) = input.take() {
-//!         if let Err(e) = agent.handle_input(Input::new(ms(now), e)) {
-//!             eprintln!("refused: {e}"); // nothing changed; drain and go on
-//!         }
-//!     }
-//!     while let Some(out) = agent.poll_output() {
-//!         match out {
-//!             Output::Fetch(f) => in_flight = Some((f.id, 400_000u64, now + 400)),
-//!             Output::Abandon { id, refetch, .. } => {
-//!                 let _ = id; // cancel that request, then make the refetch
-//!                 in_flight = Some((refetch.id, 200_000, now + 200));
-//!             }
-//!             Output::Timeout { at } => wake = Some(at.as_micros() / 1000),
-//!             Output::End => ended = true,
-//!             _ => {}
-//!         }
-//!     }
-//!     // The next thing that happens: the response, or the agent's timeout.
-//!     input = match (in_flight.take(), wake.take()) {
-//!         (Some((id, bytes, done)), w) if w.is_none_or(|w| done <= w) => {
-//!             if playing { buffer_ms = buffer_ms.saturating_sub(done - now); }
-//!             now = done;
-//!             buffer_ms += 4000;
-//!             if !playing {
-//!                 playing = true;
-//!                 agent.handle_input(Input::new(ms(now), Event::RequestCompleted {
-//!                     id, bytes, ttfb: Duration::from_millis(30), cmsd_static: None, cmsd_dynamic: None,
-//!                 }))?;
-//!                 while agent.poll_output().map(|o| if let Output::Fetch(f) = o { in_flight = Some((f.id, 400_000, now + 400)); }).is_some() {}
-//!                 Some(Event::Playback { state: PlaybackState::Playing, rate: 1.0 })
-//!             } else {
-//!                 Some(Event::RequestCompleted {
-//!                     id, bytes, ttfb: Duration::from_millis(30), cmsd_static: None, cmsd_dynamic: None,
-//!                 })
-//!             }
-//!         }
-//!         (f, Some(w)) => {
-//!             in_flight = f;
-//!             if playing { buffer_ms = buffer_ms.saturating_sub(w - now); }
-//!             now = w;
-//!             if playing && buffer_ms == 0 && in_flight.is_none() {
-//!                 Some(Event::Playback { state: PlaybackState::Ended, rate: 1.0 })
-//!             } else {
-//!                 Some(Event::Buffer { media: MediaType::Video, level: Duration::from_millis(buffer_ms) })
-//!             }
-//!         }
-//!         (f, None) => { in_flight = f; None }
-//!     };
-//!     if input.is_none() && in_flight.is_none() && !ended { break; }
-//! }
-//! assert!(ended);
-//! assert_eq!(agent.qoe().rebuffer_count, 0);
-//! assert!(agent.poll_output().is_none());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! without `Playback` there is no start-up time, play time or stall), reports progress so
+//! the agent can abandon a transfer that would starve the buffer, answers every
+//! [`Output::Timeout`] with a tick, drops a request the agent abandons or cancels, keeps
+//! going after a refused input, and stops at [`Output::End`]. `examples/src/host_loop.rs`
+//! (crate `dmoe-examples`, run by `cargo test`) is that loop in full; `dmoe-sim`'s player
+//! is the same loop at scale, and `examples/c/player.c` is it in C.
 //!
 //! ## Errors and bugs
 //!

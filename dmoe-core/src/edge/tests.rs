@@ -1,5 +1,5 @@
 use super::*;
-use crate::ByteCount;
+use crate::{ByteCount, TransferSample};
 
 fn t(ms: u64) -> Timestamp {
     Timestamp::from_millis(ms)

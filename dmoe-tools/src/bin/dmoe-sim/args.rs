@@ -7,15 +7,19 @@ dmoe-sim: compare ABR controllers and edge policies over throughput traces, thro
 shipped DMOE agent (the realistic model) or under Pensieve's exact model.
 
 usage:
-  dmoe-sim [--traces DIR] [--video DIR --bitrates K,K,.. --chunk-s S | --ladder FILE]
-           [--abr LIST] [--model realistic|pensieve] [--host agent|advisor] [--optimal]
-           [--oracle-hint] [--seed N] [--json] [--plot FILE.svg]
+  dmoe-sim [--traces DIR [--split all|train|eval]]
+           [--video DIR --bitrates K,K,.. --chunk-s S | --ladder FILE] [--abr LIST]
+           [--model realistic|pensieve] [--host agent|advisor] [--optimal] [--oracle-hint]
+           [--seed N] [--json] [--plot FILE.svg]
   dmoe-sim --scenario edges [--seed N] [--json]
   dmoe-sim --help | --version
 
 options:
   --traces DIR        every file in DIR is a trace in Pensieve's format (`time_s Mbps` per
                       line); default: 20 built-in traces generated from --seed
+  --split S           which of DIR's traces, in file-name order: all (default), train (even
+                      positions: the half the defaults were tuned on) or eval (odd
+                      positions: the half figures are reported on)
   --video DIR         Pensieve's video_size_<rung> files (needs --bitrates and --chunk-s)
   --bitrates K,K,..   the ladder's bitrates, kbps, ascending
   --chunk-s S         segment duration, seconds
@@ -64,6 +68,7 @@ pub(crate) enum Host {
 #[derive(Debug)]
 pub(crate) struct Args {
     pub(crate) traces: Option<String>,
+    pub(crate) split: dmoe_sim::Split,
     pub(crate) video: Option<String>,
     pub(crate) bitrates: Option<Vec<u64>>,
     pub(crate) chunk_s: Option<f64>,
@@ -93,6 +98,7 @@ fn need(it: &mut dyn Iterator<Item = String>, flag: &str, what: &str) -> Result<
 pub(crate) fn parse(args: impl Iterator<Item = String>) -> Result<Parsed, String> {
     let mut a = Args {
         traces: None,
+        split: dmoe_sim::Split::All,
         video: None,
         bitrates: None,
         chunk_s: None,
@@ -113,6 +119,14 @@ pub(crate) fn parse(args: impl Iterator<Item = String>) -> Result<Parsed, String
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--traces" => a.traces = Some(need(&mut it, "--traces", "a directory")?),
+            "--split" => {
+                a.split = match need(&mut it, "--split", "all, train or eval")?.as_str() {
+                    "all" => dmoe_sim::Split::All,
+                    "train" => dmoe_sim::Split::Train,
+                    "eval" => dmoe_sim::Split::Eval,
+                    s => return Err(format!("--split: unknown split {s} (all, train, eval)")),
+                }
+            }
             "--video" => a.video = Some(need(&mut it, "--video", "a directory")?),
             "--ladder" => a.ladder = Some(need(&mut it, "--ladder", "a JSON file")?),
             "--bitrates" => {
@@ -182,6 +196,9 @@ pub(crate) fn parse(args: impl Iterator<Item = String>) -> Result<Parsed, String
         return Err(
             "--oracle-hint: a diagnostic of the pensieve model only (add --model pensieve)".into(),
         );
+    }
+    if a.split != dmoe_sim::Split::All && a.traces.is_none() {
+        return Err("--split: selects among --traces DIR (built-in traces split by --seed)".into());
     }
     if a.host == Host::Advisor && a.model != Model::Realistic {
         return Err("--host advisor: the realistic model only".into());

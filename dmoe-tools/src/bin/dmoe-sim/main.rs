@@ -16,33 +16,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use args::{Host, Parsed, Scenario};
-use dmoe_sim::{Model, SimConfig, SimResult, Trace, Video};
+use dmoe_sim::{Model, SimConfig, SimResult, Video};
 
 /// Appended to each controller's name under `--oracle-hint`.
 const ORACLE_SUFFIX: &str = "+oracle-hint";
-
-fn load_traces(dir: &str) -> Result<Vec<Trace>, String> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| format!("--traces {dir}: {e}"))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .collect();
-    entries.sort();
-    let mut out = Vec::new();
-    for p in entries {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-        out.push(Trace::parse(&name, &text).map_err(|e| format!("{}: {e}", p.display()))?);
-    }
-    if out.is_empty() {
-        return Err(format!("--traces {dir}: no trace files"));
-    }
-    Ok(out)
-}
 
 fn load_video(a: &args::Args) -> Result<Video, String> {
     if let Some(f) = &a.ladder {
@@ -129,7 +106,9 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let traces = match &a.traces {
-        Some(d) => match load_traces(d) {
+        Some(d) => match dmoe_sim::load_traces(std::path::Path::new(d), a.split)
+            .map_err(|e| format!("--traces {e}"))
+        {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("dmoe-sim: {e}");
