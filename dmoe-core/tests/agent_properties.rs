@@ -8,32 +8,11 @@ use dmoe_core::agent::{
     Agent, AgentError, Config, Event, Failure, HostInit, HostRendition, HostSegment, HostSegments,
     Input, Output, RequestId,
 };
-use dmoe_core::{
-    AbrContext, AbrController, Decision, MediaType, PlaybackState, Reason, RenditionId, Timestamp,
-    TransferSample,
-};
+use dmoe_core::{MediaType, PlaybackState, RenditionId, Timestamp};
 use proptest::prelude::*;
 
-#[derive(Debug, Default)]
-struct LastSample(Option<f64>);
-
-impl AbrController for LastSample {
-    fn name(&self) -> &'static str {
-        "last-sample"
-    }
-    fn on_segment_complete(&mut self, _now: Timestamp, s: &TransferSample) {
-        self.0 = s.throughput_bps().or(self.0);
-    }
-    fn choose(&self, ctx: &AbrContext<'_>) -> Decision {
-        Decision {
-            rung: self.0.map_or(0, |b| ctx.ladder.highest_below(b)),
-            reason: Reason::Throughput,
-            estimate_bps: self.0,
-            buffer: ctx.buffer,
-            playback_rate: None,
-        }
-    }
-}
+mod common;
+use common::LastSample;
 
 const MASTER: &str = "#EXTM3U
 #EXT-X-STREAM-INF:BANDWIDTH=800000,PATHWAY-ID=\"a\"

@@ -10,33 +10,11 @@ use dmoe_core::agent::{
     Advisor, Agent, AgentError, Config, Event, Failure, HostRendition, HostSegment, HostSegments,
     Input, ObjectKind, Output, RequestId,
 };
-use dmoe_core::{
-    AbrContext, AbrController, Decision, MediaType, PlaybackState, Reason, RenditionId, Timestamp,
-    TransferSample,
-};
+use dmoe_core::{MediaType, PlaybackState, RenditionId, Timestamp};
 use proptest::prelude::*;
 
-/// The highest rung the last sample allows.
-#[derive(Debug, Default)]
-struct LastSample(Option<f64>);
-
-impl AbrController for LastSample {
-    fn name(&self) -> &'static str {
-        "last-sample"
-    }
-    fn on_segment_complete(&mut self, _now: Timestamp, s: &TransferSample) {
-        self.0 = s.throughput_bps().or(self.0);
-    }
-    fn choose(&self, ctx: &AbrContext<'_>) -> Decision {
-        Decision {
-            rung: self.0.map_or(0, |b| ctx.ladder.highest_below(b)),
-            reason: Reason::Throughput,
-            estimate_bps: self.0,
-            buffer: ctx.buffer,
-            playback_rate: None,
-        }
-    }
-}
+mod common;
+use common::LastSample;
 
 const PLAYLIST: &str = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\na.ts\n#EXTINF:4,\nb.ts\n#EXTINF:4,\nc.ts\n#EXTINF:4,\nd.ts\n#EXT-X-ENDLIST\n";
 

@@ -92,9 +92,8 @@ export interface Why {
   text: string;
 }
 
-/** A request to make. */
-export interface FetchOutput {
-  type: 'fetch';
+/** A request to make: the fields of a `fetch` output, and an abandon's `refetch`. */
+export interface Refetch {
   id: number;
   url: string;
   byte_range: ByteRange | null;
@@ -110,21 +109,9 @@ export interface FetchOutput {
   why: Why | null;
 }
 
-/** A refetch (`FetchOutput` without `type`). */
-export interface Refetch {
-  id: number;
-  url: string;
-  byte_range: ByteRange | null;
-  rendition: number;
-  media: 'video' | 'audio' | 'subtitles' | 'closed_captions' | 'unknown';
-  kind: 'init' | 'media';
-  segment: number;
-  duration_ms: number;
-  edge: string;
-  bitrate_bps: number;
-  headers: [string, string][];
-  cmcd: Cmcd | null;
-  why: Why | null;
+/** Make this request. */
+export interface FetchOutput extends Refetch {
+  type: 'fetch';
 }
 
 /** Cancel request `id` and make `refetch` instead. */

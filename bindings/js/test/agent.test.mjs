@@ -68,9 +68,10 @@ const drain = (a) => {
 function declarations() {
   const src = readFileSync(join(here, '../src/index.d.ts'), 'utf8');
   const interfaces = new Map();
-  for (const m of src.matchAll(/export interface (\w+) \{\n([\s\S]*?)\n\}/g)) {
-    const fields = [];
-    for (const line of m[2].split('\n')) {
+  for (const m of src.matchAll(/export interface (\w+)(?: extends (\w+))? \{\n([\s\S]*?)\n\}/g)) {
+    // An interface extending one declared above has that one's fields too (`Error` is not here).
+    const fields = m[2] ? [...(interfaces.get(m[2]) ?? [])] : [];
+    for (const line of m[3].split('\n')) {
       const f = line.match(/^ {2}(\w+)(\??): (.+);$/);
       if (f) fields.push({ name: f[1], optional: f[2] === '?', type: f[3] });
     }

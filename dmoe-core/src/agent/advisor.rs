@@ -76,7 +76,7 @@ use super::playhead::Playhead;
 use super::qoe::{Qoe, Telemetry};
 use super::source::ladder_of;
 use super::why::{AbandonWhy, Why};
-use super::{Config, ConfigError, admit, cmcd, host, session_id_from_seed};
+use super::{Config, ConfigError, admit, cmcd, host};
 use crate::edge::{CmsdDynamic, EdgeId, FetchPlan};
 use crate::{AbrController, ByteCount, InFlight, Ladder, PlaybackState, RenditionId, Timestamp};
 
@@ -149,25 +149,14 @@ impl Advisor {
     /// An advisor with this configuration and ABR (`dmoe_abr::advisor` chooses the ABR
     /// by `cfg.abr`). `cfg.seed` must be set.
     pub fn new(cfg: Config, abr: Box<dyn AbrController + Send>) -> Result<Self, ConfigError> {
-        cfg.validate()?;
-        let seed = cfg.seed.ok_or(ConfigError::MissingSeed)?;
-        let session_id = cfg
-            .session_id
-            .clone()
-            .unwrap_or_else(|| session_id_from_seed(seed));
-        let recorder = Recorder::new(cfg.record, cfg.record_limit, || {
-            // Invariant: a configuration serializes (strings, numbers, flags, lists).
-            format!(
-                "{{\"advisor\":{}}}",
-                serde_json::to_string(&cfg).expect("serializable configuration")
-            )
-        });
+        let super::Opening {
+            seed,
+            session_id,
+            recorder,
+            viewport,
+        } = super::Opening::of(&cfg, "advisor")?;
         Ok(Self {
-            viewport: crate::Caps {
-                max_bitrate: cfg.max_bitrate_bps.map(crate::Bitrate),
-                min_bitrate: None,
-                max_height: cfg.max_height,
-            },
+            viewport,
             cfg,
             seed,
             session_id,
@@ -225,15 +214,8 @@ impl Advisor {
 
     /// The telemetry report now, as JSON.
     pub fn report(&self) -> String {
-        let mut out = String::new();
-        self.telemetry.report_into(
-            &mut out,
-            self.now.unwrap_or(Timestamp::ZERO),
-            &self.session_id,
-            &self.cfg,
-            self.over,
-        );
-        out
+        self.telemetry
+            .report(self.now, &self.session_id, &self.cfg, self.over)
     }
 
     /// The next output, or None.

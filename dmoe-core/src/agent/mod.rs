@@ -181,6 +181,43 @@ pub(crate) fn session_id_from_seed(seed: u64) -> String {
     )
 }
 
+/// What every session (agent or advisor) starts from: its configuration checked, its
+/// entropy, its id, its recorder (first line `{"<kind>": config}`) and the viewport caps.
+struct Opening {
+    seed: u64,
+    session_id: String,
+    recorder: Recorder,
+    viewport: crate::Caps,
+}
+
+impl Opening {
+    fn of(cfg: &Config, kind: &str) -> Result<Self, ConfigError> {
+        cfg.validate()?;
+        let seed = cfg.seed.ok_or(ConfigError::MissingSeed)?;
+        let session_id = cfg
+            .session_id
+            .clone()
+            .unwrap_or_else(|| session_id_from_seed(seed));
+        let recorder = Recorder::new(cfg.record, cfg.record_limit, || {
+            // Invariant: a configuration serializes (strings, numbers, flags, lists).
+            format!(
+                "{{\"{kind}\":{}}}",
+                serde_json::to_string(cfg).expect("serializable configuration")
+            )
+        });
+        Ok(Self {
+            seed,
+            session_id,
+            recorder,
+            viewport: crate::Caps {
+                max_bitrate: cfg.max_bitrate_bps.map(crate::Bitrate),
+                min_bitrate: None,
+                max_height: cfg.max_height,
+            },
+        })
+    }
+}
+
 /// Checks shared by both session kinds: outputs drained, time forward, values in range.
 pub(crate) fn admit(out: &Outbox, now: Option<Timestamp>, input: &Input) -> Result<(), AgentError> {
     if !out.is_empty() {
@@ -202,25 +239,14 @@ impl Agent {
     /// `dmoe_abr::agent`, or pass any [`AbrController`]). `cfg.seed` must be set: the
     /// core takes its entropy from the host.
     pub fn new(cfg: Config, abr: Box<dyn AbrController + Send>) -> Result<Self, ConfigError> {
-        cfg.validate()?;
-        let seed = cfg.seed.ok_or(ConfigError::MissingSeed)?;
-        let session_id = cfg
-            .session_id
-            .clone()
-            .unwrap_or_else(|| session_id_from_seed(seed));
-        let recorder = Recorder::new(cfg.record, cfg.record_limit, || {
-            // Invariant: a configuration serializes (strings, numbers, flags, lists).
-            format!(
-                "{{\"config\":{}}}",
-                serde_json::to_string(&cfg).expect("serializable configuration")
-            )
-        });
+        let Opening {
+            seed,
+            session_id,
+            recorder,
+            viewport,
+        } = Opening::of(&cfg, "config")?;
         Ok(Self {
-            viewport: crate::Caps {
-                max_bitrate: cfg.max_bitrate_bps.map(crate::Bitrate),
-                min_bitrate: None,
-                max_height: cfg.max_height,
-            },
+            viewport,
             requests: Requests::new(cfg.deadlines),
             cfg,
             seed,
@@ -288,15 +314,8 @@ impl Agent {
 
     /// The telemetry report now, as JSON.
     pub fn report(&self) -> String {
-        let mut out = String::new();
-        self.telemetry.report_into(
-            &mut out,
-            self.now.unwrap_or(Timestamp::ZERO),
-            &self.session_id,
-            &self.cfg,
-            self.over,
-        );
-        out
+        self.telemetry
+            .report(self.now, &self.session_id, &self.cfg, self.over)
     }
 
     /// The next decision, or None when there is nothing to do until the next input.

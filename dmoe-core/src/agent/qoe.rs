@@ -232,6 +232,25 @@ impl Telemetry {
         self.next_at
     }
 
+    /// The report at `now` (the session's latest input; zero before any), as JSON.
+    pub(crate) fn report(
+        &self,
+        now: Option<Timestamp>,
+        session_id: &str,
+        cfg: &super::Config,
+        last: bool,
+    ) -> String {
+        let mut out = String::new();
+        self.report_into(
+            &mut out,
+            now.unwrap_or(Timestamp::ZERO),
+            session_id,
+            cfg,
+            last,
+        );
+        out
+    }
+
     /// The report now, into `out` (replacing its contents).
     pub(crate) fn report_into(
         &self,

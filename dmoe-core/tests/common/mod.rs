@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests: locating `../shared/data`.
+//! Helpers shared by the integration tests: locating `../shared/data`, a test controller.
 #![allow(
     clippy::disallowed_methods,
     clippy::disallowed_types,
@@ -22,5 +22,28 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
             p.display()
         );
         None
+    }
+}
+
+/// A controller for agent tests: the highest rung the last transfer sample allows (the
+/// lowest before any sample). Simple and deterministic, so failures point at the agent.
+#[derive(Debug, Default)]
+pub struct LastSample(pub Option<f64>);
+
+impl dmoe_core::AbrController for LastSample {
+    fn name(&self) -> &'static str {
+        "last-sample"
+    }
+    fn on_segment_complete(&mut self, _now: dmoe_core::Timestamp, s: &dmoe_core::TransferSample) {
+        self.0 = s.throughput_bps().or(self.0);
+    }
+    fn choose(&self, ctx: &dmoe_core::AbrContext<'_>) -> dmoe_core::Decision {
+        dmoe_core::Decision {
+            rung: self.0.map_or(0, |b| ctx.ladder.highest_below(b)),
+            reason: dmoe_core::Reason::Throughput,
+            estimate_bps: self.0,
+            buffer: ctx.buffer,
+            playback_rate: None,
+        }
     }
 }

@@ -249,7 +249,7 @@ impl DmoeAgent {
         Ok(Self::wrap(Session::Advisor(Box::new(advisor))))
     }
 
-    /// Whether this session is an advisor.
+    /// Whether this handle is an advisor (made by `advisor`) rather than an agent.
     #[wasm_bindgen(js_name = isAdvisor)]
     pub fn is_advisor(&self) -> bool {
         matches!(self.session, Session::Advisor(_))

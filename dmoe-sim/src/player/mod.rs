@@ -52,6 +52,31 @@ struct Transfer {
     failover: bool,
 }
 
+impl Transfer {
+    /// A transfer of `bytes` on `edge`, sent at `now`, nothing moved yet.
+    fn new(id: u64, edge: usize, now: f64, bytes: f64) -> Self {
+        Self {
+            id,
+            edge,
+            rendition: None,
+            number: 0,
+            kind: ObjectKind::Init,
+            media_s: 0.0,
+            bytes,
+            sent: now,
+            first_byte: None,
+            done: 0.0,
+            anchor: now,
+            sharers: 1,
+            rtt: 0.0,
+            cmsd: None,
+            probe: false,
+            failed_since: None,
+            failover: false,
+        }
+    }
+}
+
 struct Sim<'s> {
     stage: &'s Stage,
     /// Per edge: its link when one and when two transfers share the last mile.
@@ -250,8 +275,6 @@ impl Sim<'_> {
         };
         self.push(self.now, Event::RequestStarted { id: f.id });
         self.start(Transfer {
-            id: f.id.0,
-            edge,
             rendition: Some(f.rendition),
             number: f.segment,
             kind: f.kind,
@@ -260,17 +283,9 @@ impl Sim<'_> {
             } else {
                 0.0
             },
-            bytes,
-            sent: self.now,
-            first_byte: None,
-            done: 0.0,
-            anchor: self.now,
-            sharers: 1,
-            rtt: 0.0,
-            cmsd: None,
-            probe: false,
             failover: failed_since.is_some(),
             failed_since,
+            ..Transfer::new(f.id.0, edge, self.now, bytes)
         });
     }
 
@@ -297,23 +312,8 @@ impl Sim<'_> {
                 };
                 self.push(self.now, Event::RequestStarted { id: p.id });
                 self.start(Transfer {
-                    id: p.id.0,
-                    edge,
-                    rendition: None,
-                    number: 0,
-                    kind: ObjectKind::Init,
-                    media_s: 0.0,
-                    bytes: p.byte_range.length as f64,
-                    sent: self.now,
-                    first_byte: None,
-                    done: 0.0,
-                    anchor: self.now,
-                    sharers: 1,
-                    rtt: 0.0,
-                    cmsd: None,
                     probe: true,
-                    failed_since: None,
-                    failover: false,
+                    ..Transfer::new(p.id.0, edge, self.now, p.byte_range.length as f64)
                 });
             }
             Output::LoadPlaylist { rendition, .. } => {
@@ -447,23 +447,11 @@ impl Sim<'_> {
             },
         ));
         self.start(Transfer {
-            id,
-            edge: 0,
             rendition: Some(rendition),
             number: k,
             kind: ObjectKind::Media,
             media_s,
-            bytes,
-            sent: self.now,
-            first_byte: None,
-            done: 0.0,
-            anchor: self.now,
-            sharers: 1,
-            rtt: 0.0,
-            cmsd: None,
-            probe: false,
-            failed_since: None,
-            failover: false,
+            ..Transfer::new(id, 0, self.now, bytes)
         });
     }
 
