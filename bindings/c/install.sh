@@ -27,8 +27,11 @@ cd "$root"
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 echo "install.sh: building libdmoe $version (release) in $target_dir" >&2
-# Until 1.0 there is no ABI promise: the full version is in the SONAME.
-cargo rustc --release --locked -q -p dmoe-ffi --lib --crate-type cdylib,staticlib -- \
+# The C package leaves the UniFFI scaffolding out (Kotlin and Swift apps take the library
+# built by bindings/kotlin/build-native.sh or bindings/swift/build-xcframework.sh). Until
+# 1.0 there is no ABI promise: the full version is in the SONAME.
+cargo rustc --release --locked -q -p dmoe-ffi --lib --crate-type cdylib,staticlib \
+  --no-default-features --features hls,dash,os-entropy,baselines -- \
   -C "link-arg=-Wl,-soname,libdmoe.so.$version"
 so="$target_dir/release/libdmoe.so"
 a="$target_dir/release/libdmoe.a"

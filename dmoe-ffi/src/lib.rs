@@ -3,7 +3,10 @@
 //! The foreign-language face of DMOE. This crate only converts types; every decision lives
 //! in `dmoe-core`, so C, Kotlin, Swift and JavaScript hosts cannot behave differently.
 //!
-//! [`capi`] is the C ABI of the device agent (header: `bindings/c/include/dmoe.h`).
+//! [`capi`] is the C ABI of the device agent (header: `bindings/c/include/dmoe.h`);
+//! [`uniffi`] is the same agent for Kotlin and Swift (bindings generated from this
+//! library by `uniffi-bindgen`, see `bindings/kotlin` and `bindings/swift`). Both live in
+//! one native library: a phone app carries one copy of the core.
 
 #![warn(missing_docs)]
 
@@ -12,8 +15,13 @@ use std::ffi::{CStr, c_char};
 // The C ABI is not part of the wasm module: its exports would keep every JSON path alive.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod capi;
+#[cfg(all(feature = "uniffi", not(target_arch = "wasm32")))]
+pub mod uniffi;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+
+#[cfg(all(feature = "uniffi", not(target_arch = "wasm32")))]
+::uniffi::setup_scaffolding!("dmoe");
 
 /// The crate version as a NUL-terminated string.
 const VERSION: &CStr =
