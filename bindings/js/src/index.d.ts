@@ -1,4 +1,5 @@
-// Types for the DMOE npm package (src/index.js).
+// Types for the DMOE npm package (src/index.js, and the per-player entries dmoe/hls,
+// dmoe/shaka and dmoe/dash, which export the same names for one adapter each).
 //
 // Units, as on every surface: times and media durations in milliseconds (`_ms`), bitrates
 // in bits per second (`_bps`), sizes in bytes; CMCD keys in the units CTA-5004 gives them.
@@ -266,4 +267,95 @@ export class DmoeAbrController {
   destroy(): void;
   /** For hls.js's `xhrSetup`: attaches the agent's CMCD keys to the fragment request. */
   static xhrSetup(xhr: XMLHttpRequest, url: string): void;
+}
+
+/** A ladder entry as an advisor-mode adapter hands it over (bandwidth in bits per second). */
+export interface HostRendition {
+  bandwidth: number;
+  averageBandwidth?: number;
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  codecs?: string;
+  url?: string;
+  pathway?: string;
+}
+
+/** Options of the advisor-mode adapters (Shaka, dash.js) and of `AdvisorHost`. */
+export interface DmoeAdvisorOptions {
+  /** Advisor `Config` keys (all optional; default ABR `hybrid-stable`); without a `seed` the session draws one. */
+  config?: Record<string, unknown> | string;
+  /** Put the advisor's CMCD keys on each video segment request as a query. */
+  cmcd?: boolean;
+  /** The player's buffer goal, ms (the adapters read it from the player's settings). */
+  maxBufferMs?: number;
+  onDecision?: (output: Output) => void;
+  onTelemetry?: (json: string, last: boolean) => void;
+  onDiagnostic?: (message: string) => void;
+}
+
+/**
+ * One advisor session driven by a player adapter: the ladder, advice, the player's
+ * transfers under keys of the adapter's choosing, the media element's facts.
+ */
+export class AdvisorHost {
+  constructor(options?: DmoeAdvisorOptions & { onAbandon?: (key: unknown, rendition: number, output: AbandonAdviceOutput) => void });
+  /** Counters: advice given, transfers reported and completed, abandonments advised, errors. */
+  readonly stats: { advice: number; transfers: number; completed: number; abandons: number; errors: number };
+  /** The last `advice` output, or null. */
+  readonly lastAdvice: AdviceOutput | null;
+  ladder(url: string, renditions: HostRendition[]): void;
+  advise(wanted?: { segmentDurationMs?: number; sizes?: number[]; remaining?: number }): AdviceOutput | null;
+  transferStart(key: unknown, transfer?: { rendition?: number; kind?: 'init' | 'media'; durationMs?: number; pathway?: string }): void;
+  transferProgress(key: unknown, bytes: number): void;
+  transferEnd(key: unknown, end?: { bytes?: number; ttfbMs?: number }): void;
+  transferFailed(key: unknown, failure: 'http' | 'timeout' | 'connection', status?: number): void;
+  transferCancelled(key: unknown): void;
+  /** The throughput estimate, bits per second (0 before the first measurement). */
+  estimateBps(): number;
+  attachMedia(media: HTMLMediaElement | null): void;
+  detachMedia(): void;
+  release(): void;
+}
+
+/** An advice's CMCD keys as the value of a `CMCD` query (CTA-5004). */
+export function cmcdQuery(cmcd: Cmcd): string;
+
+/**
+ * Shaka Player's `AbrManager`, answered by a DMOE advisor:
+ * `DmoeShakaAbrManager.attach(player, shaka, options)` before `player.load(url)`.
+ */
+export class DmoeShakaAbrManager {
+  constructor(options?: DmoeAdvisorOptions);
+  /** Sets `abrFactory` and the request/response filters; returns the manager in use. */
+  static attach(player: unknown, shaka: unknown, options?: DmoeAdvisorOptions): () => DmoeShakaAbrManager | null;
+  readonly host: AdvisorHost;
+  init(switchCallback: (variant: unknown, clearBuffer?: boolean, safeMargin?: number) => void): void;
+  stop(): void;
+  release(): void;
+  configure(config: unknown): void;
+  enable(): void;
+  disable(): void;
+  setVariants(variants: unknown[]): boolean;
+  chooseVariant(): unknown;
+  segmentDownloaded(deltaTimeMs: number, numBytes: number, allowSwitch: boolean, request?: unknown, context?: unknown): void;
+  trySuggestStreams(): void;
+  getBandwidthEstimate(): number;
+  playbackRateChanged(rate: number): void;
+  setMediaElement(media: HTMLMediaElement | null): void;
+  setCmsdManager(manager: unknown): void;
+}
+
+/**
+ * dash.js 5's ABR, answered by a DMOE advisor: `DmoeDashRule.attach(player, options)` before
+ * `player.initialize(...)` (dash.js's own quality rules are turned off).
+ */
+export class DmoeDashRule {
+  constructor(player: unknown, options?: DmoeAdvisorOptions);
+  /** Turns dash.js's rules off, adds the advisor's quality and abandonment rules. */
+  static attach(player: unknown, options?: DmoeAdvisorOptions): DmoeDashRule;
+  readonly host: AdvisorHost;
+  getSwitchRequest(rulesContext: unknown): { representation: unknown; priority: number | null; reason: unknown; rule: string };
+  shouldAbandon(rulesContext: unknown): { representation: unknown; priority: number | null; reason: unknown; rule: string };
+  release(): void;
 }
