@@ -239,7 +239,7 @@ impl Session {
         })
     }
 
-    /// Whether this session is an advisor.
+    /// Whether this engine is an advisor (made by `advisor`) rather than an agent.
     pub fn is_advisor(&self) -> bool {
         self.read(|k| matches!(k, Kind::Advisor(_)))
     }

@@ -41,7 +41,7 @@ public final class DmoeSession {
     /// The native library's version.
     public static var version: String { libraryVersion() }
 
-    /// Whether this session is an advisor.
+    /// Whether this engine is an advisor (made by `advisor`) rather than an agent.
     public var isAdvisor: Bool { native.isAdvisor() }
 
     /// Whether the session is over (an `.end` output went out).

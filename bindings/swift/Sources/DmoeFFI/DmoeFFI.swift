@@ -665,7 +665,7 @@ public protocol SessionProtocol: AnyObject, Sendable {
     func handle(at: TimeInterval, event: Event) throws 
     
     /**
-     * Whether this session is an advisor.
+     * Whether this engine is an advisor (made by `advisor`) rather than an agent.
      */
     func isAdvisor()  -> Bool
     
@@ -823,7 +823,7 @@ open func handle(at: TimeInterval, event: Event)throws   {try rustCallWithError(
 }
     
     /**
-     * Whether this session is an advisor.
+     * Whether this engine is an advisor (made by `advisor`) rather than an agent.
      */
 open func isAdvisor() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
@@ -5577,7 +5577,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_dmoe_checksum_method_session_handle() != 43410) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_dmoe_checksum_method_session_is_advisor() != 12222) {
+    if (uniffi_dmoe_checksum_method_session_is_advisor() != 27991) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_dmoe_checksum_method_session_is_over() != 20741) {

@@ -56,7 +56,7 @@ class DmoeSession private constructor(private val native: Session) : AutoCloseab
         val version: String get() = libraryVersion()
     }
 
-    /** Whether this session is an advisor. */
+    /** Whether this engine is an advisor (made by [advisor]) rather than an agent. */
     val isAdvisor: Boolean get() = native.isAdvisor()
 
     /** Whether the session is over (an [Output.End] went out). */
